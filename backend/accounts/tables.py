@@ -1,0 +1,24 @@
+from piccolo.columns import Boolean, ForeignKey, Text, Timestamptz, Varchar
+from piccolo.columns.base import OnDelete
+from piccolo.table import Table
+
+
+class User(Table, tablename="app_user"):
+    """Someone who can log in: an admin, a facilitator, or a member with a login."""
+
+    email = Varchar(length=254, unique=True, index=True)
+    display_name = Varchar(length=120)
+    role = Varchar(length=20)
+    password_hash = Text()
+    is_active = Boolean(default=True)
+    member = ForeignKey("Member", on_delete=OnDelete.set_null, null=True, unique=True)
+    created_at = Timestamptz()
+
+
+class AuthSession(Table, tablename="auth_session"):
+    """A server-side login session; the cookie holds only a random token whose hash is kept."""
+
+    token_hash = Varchar(length=64, unique=True, index=True)
+    user = ForeignKey(User, on_delete=OnDelete.cascade, index=True)
+    created_at = Timestamptz()
+    expires_at = Timestamptz()

@@ -1,0 +1,182 @@
+"""Database engines: SQLite (embedded default) and PostgreSQL, behind Piccolo.
+
+Piccolo's stock ``SQLiteEngine`` opens a new connection (and a new thread) for every query.
+:class:`PooledSQLiteEngine` keeps a small pool of configured connections instead (WAL, foreign
+keys, busy timeout), which is what makes SQLite fast enough to serve from.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import aiosqlite
+from piccolo.engine.base import Engine
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
+
+BUSY_TIMEOUT_SECONDS = 30.0
+POOL_SIZE = 8
+
+
+class PooledSQLiteTransaction(SQLiteTransaction):
+    """A transaction that borrows a pooled connection and gives it back afterwards."""
+
+    async def get_connection(self) -> aiosqlite.Connection:
+        return await self.engine.acquire()
+
+    async def __aexit__(self, exception_type, exception, traceback) -> bool:
+        if self._parent:
+            return exception is None
+        try:
+            if exception:
+                if not self._rolled_back:
+                    await self.rollback()
+            elif not self._committed and not self._rolled_back:
+                await self.commit()
+        finally:
+            self.engine.current_transaction.reset(self.context)
+            await self.engine.release(self.connection)
+        return exception is None
+
+
+class PooledSQLiteEngine(SQLiteEngine):
+    __slots__ = ("_idle", "_loop")
+
+    def __init__(self, path: str, **kwargs: Any) -> None:
+        super().__init__(path=path, timeout=BUSY_TIMEOUT_SECONDS, **kwargs)
+        self._idle: list[aiosqlite.Connection] = []
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    async def _connect(self) -> aiosqlite.Connection:
+        connection = await aiosqlite.connect(**self.connection_kwargs)
+        connection.row_factory = dict_factory  # type: ignore[assignment]
+        await connection.execute("PRAGMA journal_mode = WAL")
+        await connection.execute("PRAGMA synchronous = NORMAL")
+        await connection.execute("PRAGMA foreign_keys = ON")
+        await connection.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000)}")
+        return connection
+
+    async def acquire(self) -> aiosqlite.Connection:
+        loop = asyncio.get_running_loop()
+        if self._loop is not loop:
+            # Connections belong to the loop that opened them (tests run one loop each).
+            self._idle.clear()
+            self._loop = loop
+        if self._idle:
+            return self._idle.pop()
+        return await self._connect()
+
+    async def release(self, connection: aiosqlite.Connection) -> None:
+        if connection.in_transaction:
+            await connection.rollback()
+        if len(self._idle) < POOL_SIZE and self._loop is asyncio.get_running_loop():
+            self._idle.append(connection)
+        else:
+            await connection.close()
+
+    async def close_pool(self) -> None:
+        idle, self._idle = self._idle, []
+        for connection in idle:
+            await connection.close()
+
+    async def get_connection(self) -> aiosqlite.Connection:  # used by Piccolo's batch()
+        return await self._connect()
+
+    async def _run_in_new_connection(
+        self, query: str, args: list[Any] | None = None, query_type: str = "generic", table=None
+    ):
+        connection = await self.acquire()
+        try:
+            async with connection.execute(query, args or []) as cursor:
+                rows = await cursor.fetchall()
+            return rows
+        finally:
+            await self.release(connection)
+
+    async def _run_in_existing_connection(
+        self,
+        connection,
+        query: str,
+        args: list[Any] | None = None,
+        query_type: str = "generic",
+        table=None,
+    ):
+        async with connection.execute(query, args or []) as cursor:
+            return await cursor.fetchall()
+
+    def transaction(
+        self,
+        transaction_type: TransactionType = TransactionType.deferred,
+        allow_nested: bool = True,
+    ) -> PooledSQLiteTransaction:
+        return PooledSQLiteTransaction(
+            engine=self, transaction_type=transaction_type, allow_nested=allow_nested
+        )
+
+
+def build_engine(database_url: str) -> Engine:
+    """An engine for a SQLite path (or ``sqlite:///path``) or a ``postgresql://`` URL."""
+    if database_url.startswith(("postgres://", "postgresql://")):
+        parsed = urlparse(database_url)
+        config: dict[str, Any] = {
+            "host": parsed.hostname or "127.0.0.1",
+            "port": parsed.port or 5432,
+            "user": parsed.username or "postgres",
+            "database": (parsed.path or "/postgres").lstrip("/") or "postgres",
+        }
+        if parsed.password:
+            config["password"] = parsed.password
+        return PostgresEngine(config=config)
+    path = Path(database_url.removeprefix("sqlite:///").removeprefix("sqlite://"))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return PooledSQLiteEngine(path=str(path))
+
+
+def is_sqlite(engine: Engine) -> bool:
+    return engine.engine_type == "sqlite"
+
+
+@asynccontextmanager
+async def write_transaction(engine: Engine) -> AsyncIterator[None]:
+    """A read-then-write transaction that takes the write lock up front on SQLite.
+
+    With SQLite's default deferred transactions, concurrent read-then-write transactions fail
+    with "database is locked" when they try to upgrade; ``BEGIN IMMEDIATE`` makes them queue.
+    """
+    if is_sqlite(engine):
+        async with engine.transaction(transaction_type=TransactionType.immediate):
+            yield
+    else:
+        async with engine.transaction():
+            yield
+
+
+@asynccontextmanager
+async def read_transaction(engine: Engine) -> AsyncIterator[None]:
+    """Several reads on one connection and one consistent snapshot."""
+    async with engine.transaction():
+        yield
+
+
+async def start_engine(engine: Engine) -> None:
+    if isinstance(engine, PostgresEngine):
+        await engine.start_connection_pool(min_size=1, max_size=10)
+
+
+async def stop_engine(engine: Engine) -> None:
+    if isinstance(engine, PostgresEngine):
+        if engine.pool is not None:
+            await engine.close_connection_pool()
+    elif isinstance(engine, PooledSQLiteEngine):
+        await engine.close_pool()
+
+
+def sqlite_integrity_ok(path: Path) -> bool:
+    with sqlite3.connect(path) as connection:
+        return connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

@@ -1,0 +1,22 @@
+"""Every table, in dependency order, for migrations and for binding to an engine."""
+
+from piccolo.table import Table
+
+from backend.accounts.tables import AuthSession, User
+from backend.attendance.tables import Attendance, AttendanceAudit
+from backend.groups.tables import Group, GroupFacilitator, Member, Membership
+from backend.scheduling.tables import CalendarToken, Series, Session
+
+ALL_TABLES: tuple[type[Table], ...] = (
+    User,
+    Member,
+    AuthSession,
+    Group,
+    GroupFacilitator,
+    Membership,
+    Series,
+    Session,
+    CalendarToken,
+    Attendance,
+    AttendanceAudit,
+)

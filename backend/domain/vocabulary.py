@@ -1,0 +1,189 @@
+"""Purposes, group kinds, phases, attendance statuses and participation levels.
+
+The six purposes follow Toseland and Rivas (1984: 8-9) as cited in Benjamin, Bessant and Watts
+(1997: 5), in the order of that source. Their codes are stable: they are stored in the database,
+named in guides' front matter and used in URLs, so never rename one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Literal
+
+SOURCE = "Toseland & Rivas (1984: 8-9), in Benjamin, Bessant & Watts (1997: 5)"
+
+
+@dataclass(frozen=True, slots=True)
+class Purpose:
+    code: str
+    number: int
+    title: str
+    summary: str
+    title_id: str
+    summary_id: str
+
+
+PURPOSES: tuple[Purpose, ...] = (
+    Purpose(
+        code="mutual-aid",
+        number=1,
+        title="Mutual aid",
+        summary=(
+            "Members share their experiences, grow and pursue common goals, and learn from and "
+            "are supported by one another."
+        ),
+        title_id="Saling membantu",
+        summary_id=(
+            "Anggota berbagi pengalaman, bertumbuh dan mengejar tujuan bersama, serta belajar "
+            "dari dan didukung oleh sesama anggota."
+        ),
+    ),
+    Purpose(
+        code="skills-and-differences",
+        number=2,
+        title="Working through differences, trying new skills",
+        summary=(
+            "Members work through differences, such as political views and relations between "
+            "members, and develop and try out new skills."
+        ),
+        title_id="Mengolah perbedaan, mencoba keterampilan baru",
+        summary_id=(
+            "Anggota mengolah perbedaan, seperti pandangan politik dan hubungan antaranggota, "
+            "serta mengembangkan dan mencoba keterampilan baru."
+        ),
+    ),
+    Purpose(
+        code="reduce-isolation",
+        number=3,
+        title="Reducing isolation",
+        summary=(
+            "The group eases social isolation and loneliness by bringing members into contact "
+            "with people they had not met before."
+        ),
+        title_id="Mengurangi keterasingan",
+        summary_id=(
+            "Kelompok meredakan isolasi sosial dan kesepian dengan mempertemukan anggota dengan "
+            "orang-orang yang belum pernah mereka jumpai."
+        ),
+    ),
+    Purpose(
+        code="social-change",
+        number=4,
+        title="A source of social change",
+        summary=(
+            "The group is a strong source of social change: it helps members resist racial and "
+            "sexual categorisation and offers role models and resources against exploitation "
+            "and political pressure."
+        ),
+        title_id="Sumber perubahan sosial",
+        summary_id=(
+            "Kelompok menjadi sumber perubahan sosial yang kuat: membantu anggota menolak "
+            "pengotakan berdasarkan ras dan jenis kelamin, serta memberi teladan dan sumber daya "
+            "untuk menghadapi eksploitasi dan tekanan politik."
+        ),
+    ),
+    Purpose(
+        code="movement-arena",
+        number=5,
+        title="An arena for movements",
+        summary="The group is a main arena in which social and political movements are built.",
+        title_id="Arena gerakan",
+        summary_id="Kelompok menjadi arena utama tempat gerakan sosial dan politik dibangun.",
+    ),
+    Purpose(
+        code="identity-and-movement",
+        number=6,
+        title="Linking identity to a wider movement",
+        summary=(
+            "The group helps people connect their personal identity with a larger social "
+            "movement."
+        ),
+        title_id="Menautkan identitas dengan gerakan yang lebih luas",
+        summary_id=(
+            "Kelompok membantu orang menghubungkan identitas pribadinya dengan gerakan sosial "
+            "yang lebih besar."
+        ),
+    ),
+)
+
+PURPOSE_CODES: tuple[str, ...] = tuple(p.code for p in PURPOSES)
+PURPOSES_BY_CODE: dict[str, Purpose] = {p.code: p for p in PURPOSES}
+
+PurposeCode = Literal[
+    "mutual-aid",
+    "skills-and-differences",
+    "reduce-isolation",
+    "social-change",
+    "movement-arena",
+    "identity-and-movement",
+]
+
+
+class GroupKind(StrEnum):
+    SUPPORT = "support"
+    EDUCATION = "education"
+    GROWTH = "growth"
+    THERAPY = "therapy"
+    SOCIALIZATION = "socialization"
+    TASK = "task"
+    SELF_HELP = "self-help"
+
+
+class Phase(StrEnum):
+    """The intervention cycle; monitoring is the optional step between intervention and evaluation."""
+
+    ENGAGEMENT = "engagement"
+    ASSESSMENT = "assessment"
+    PLANNING = "planning"
+    INTERVENTION = "intervention"
+    MONITORING = "monitoring"
+    EVALUATION = "evaluation"
+    TERMINATION = "termination"
+
+
+class AttendanceStatus(StrEnum):
+    PRESENT = "present"
+    LATE = "late"
+    EXCUSED = "excused"
+    ABSENT = "absent"
+
+
+class Participation(StrEnum):
+    OBSERVED = "observed"
+    CONTRIBUTED = "contributed"
+    LED = "led"
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    FACILITATOR = "facilitator"
+    MEMBER = "member"
+
+
+GROUP_KINDS: tuple[str, ...] = tuple(k.value for k in GroupKind)
+PHASES: tuple[str, ...] = tuple(p.value for p in Phase)
+STATUSES: tuple[str, ...] = tuple(s.value for s in AttendanceStatus)
+ATTENDED_STATUSES: frozenset[str] = frozenset({AttendanceStatus.PRESENT, AttendanceStatus.LATE})
+PARTICIPATION_LEVELS: tuple[str, ...] = tuple(p.value for p in Participation)
+ROLES: tuple[str, ...] = tuple(r.value for r in Role)
+
+GROUP_KIND_LABELS: dict[str, tuple[str, str]] = {
+    "support": ("Support group", "Kelompok dukungan"),
+    "education": ("Education group", "Kelompok edukasi"),
+    "growth": ("Growth group", "Kelompok pertumbuhan"),
+    "therapy": ("Therapy group", "Kelompok terapi"),
+    "socialization": ("Socialisation group", "Kelompok sosialisasi"),
+    "task": ("Task group", "Kelompok tugas"),
+    "self-help": ("Self-help group", "Kelompok swabantu"),
+}
+
+PHASE_LABELS: dict[str, tuple[str, str]] = {
+    "engagement": ("Engagement", "Keterlibatan (engagement)"),
+    "assessment": ("Assessment", "Asesmen"),
+    "planning": ("Planning", "Perencanaan"),
+    "intervention": ("Intervention", "Intervensi"),
+    "monitoring": ("Monitoring", "Pemantauan"),
+    "evaluation": ("Evaluation", "Evaluasi"),
+    "termination": ("Termination", "Terminasi"),
+}

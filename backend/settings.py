@@ -1,0 +1,107 @@
+"""All configuration, read from ``LINGKAR_*`` environment variables.
+
+Nothing here runs at import time: call :func:`get_settings` (cached) or build a
+:class:`Settings` yourself in tests.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigurationError(RuntimeError):
+    """A setting is missing or invalid; the message says which."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    database_url: str
+    secret_key: str
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 1
+    cookie_secure: bool = False
+    var_dir: Path = field(default_factory=lambda: REPO_ROOT / "var")
+    site_dir: Path = field(default_factory=lambda: REPO_ROOT / "build" / "site")
+    guides_dir: Path = field(default_factory=lambda: REPO_ROOT / "facilitator_guides")
+    login_attempts_per_minute: int = 10
+    session_days: int = 14
+    demo_data: bool = True
+    debug: bool = False
+
+    @property
+    def is_sqlite(self) -> bool:
+        return not self.database_url.startswith(("postgres://", "postgresql://"))
+
+    @property
+    def sqlite_path(self) -> Path:
+        raw = self.database_url.removeprefix("sqlite:///").removeprefix("sqlite://")
+        return Path(raw)
+
+
+def _flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _secret_for(var_dir: Path, is_sqlite: bool) -> str:
+    given = os.environ.get("LINGKAR_SECRET_KEY", "").strip()
+    if given:
+        return given
+    if not is_sqlite:
+        raise ConfigurationError(
+            "LINGKAR_SECRET_KEY must be set when LINGKAR_DATABASE_URL points at PostgreSQL"
+        )
+    # The embedded default keeps a generated key beside its database, created once.
+    key_file = var_dir / "secret_key"
+    if key_file.exists():
+        return key_file.read_text(encoding="utf-8").strip()
+    var_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    key_file.write_text(key, encoding="utf-8")
+    key_file.chmod(0o600)
+    return key
+
+
+def load_settings() -> Settings:
+    """Read the environment now (uncached)."""
+    var_dir = Path(os.environ.get("LINGKAR_VAR_DIR", str(REPO_ROOT / "var"))).resolve()
+    database_url = os.environ.get("LINGKAR_DATABASE_URL", "").strip() or str(
+        var_dir / "lingkar.sqlite3"
+    )
+    is_sqlite = not database_url.startswith(("postgres://", "postgresql://"))
+    try:
+        port = int(os.environ.get("LINGKAR_PORT", "8000"))
+        workers = int(os.environ.get("LINGKAR_WORKERS", "1"))
+        attempts = int(os.environ.get("LINGKAR_LOGIN_ATTEMPTS_PER_MINUTE", "10"))
+    except ValueError as exc:
+        raise ConfigurationError(f"a numeric LINGKAR_* setting is not a number: {exc}") from exc
+    return Settings(
+        database_url=database_url,
+        secret_key=_secret_for(var_dir, is_sqlite),
+        host=os.environ.get("LINGKAR_HOST", "127.0.0.1"),
+        port=port,
+        workers=workers,
+        cookie_secure=_flag("LINGKAR_COOKIE_SECURE", False),
+        var_dir=var_dir,
+        site_dir=Path(os.environ.get("LINGKAR_SITE_DIR", str(REPO_ROOT / "build" / "site"))),
+        guides_dir=Path(
+            os.environ.get("LINGKAR_GUIDES_DIR", str(REPO_ROOT / "facilitator_guides"))
+        ),
+        login_attempts_per_minute=attempts,
+        demo_data=_flag("LINGKAR_DEMO_DATA", True),
+        debug=_flag("LINGKAR_DEBUG", False),
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()
