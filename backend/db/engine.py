@@ -65,7 +65,9 @@ class PooledSQLiteEngine(SQLiteEngine):
     async def acquire(self) -> aiosqlite.Connection:
         loop = asyncio.get_running_loop()
         if self._loop is not loop:
-            # Connections belong to the loop that opened them (tests run one loop each).
+            # Pooled connections belong to the loop that opened them; a new loop starts afresh.
+            for stale in self._idle:
+                stale.stop()
             self._idle.clear()
             self._loop = loop
         if self._idle:

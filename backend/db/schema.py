@@ -35,3 +35,8 @@ async def migrate(engine: Engine, *, quiet: bool = True) -> str:
     if not result.success:
         raise MigrationError(f"migrations failed: {result.message}\n{output.getvalue()}")
     return output.getvalue()
+
+
+def current_engine() -> Engine:
+    """The engine the tables are bound to (the running application's)."""
+    return piccolo_conf.DB

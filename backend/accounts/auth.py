@@ -1,0 +1,70 @@
+"""Who is calling: a cookie session resolved once per request, and the guards that use it."""
+
+from __future__ import annotations
+
+from litestar import Request
+from litestar.connection import ASGIConnection
+from litestar.enums import ScopeType
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.handlers import BaseRouteHandler
+from litestar.middleware import ASGIMiddleware
+from litestar.types import ASGIApp, Receive, Scope, Send
+
+from backend.accounts import service
+from backend.accounts.schemas import CurrentUser
+
+SESSION_COOKIE = "lingkar_session"
+
+
+class SessionAuthMiddleware(ASGIMiddleware):
+    """Sets ``scope["user"]`` to the logged-in user or ``None``; guards decide what that allows."""
+
+    scopes = (ScopeType.HTTP,)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        scope["user"] = None
+        token = _cookie(scope, SESSION_COOKIE)
+        if token:
+            scope["user"] = await service.user_for_token(token)
+            scope["auth"] = token
+        await next_app(scope, receive, send)
+
+
+def _cookie(scope: Scope, name: str) -> str | None:
+    for key, value in scope.get("headers", ()):
+        if key == b"cookie":
+            for part in value.decode("latin-1").split(";"):
+                cookie_name, _, cookie_value = part.strip().partition("=")
+                if cookie_name == name and cookie_value:
+                    return cookie_value
+    return None
+
+
+def current_user(connection: ASGIConnection) -> CurrentUser:
+    user = connection.scope.get("user")
+    if user is None:
+        raise NotAuthorizedException("Log in to use this.")
+    return user
+
+
+def requires_login(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    current_user(connection)
+
+
+def requires_staff(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    if not current_user(connection).is_staff:
+        raise PermissionDeniedException("Only facilitators and admins can do this.")
+
+
+def requires_admin(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    if not current_user(connection).is_admin:
+        raise PermissionDeniedException("Only admins can do this.")
+
+
+def requires_member(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    if current_user(connection).member_id is None:
+        raise PermissionDeniedException("This is for members; your account has no member record.")
+
+
+async def provide_user(request: Request) -> CurrentUser:
+    return current_user(request)

@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from msgspec import Meta
+
+from backend.lib.types import Email, Input, Name, Output, Password
+
+RoleName = Literal["admin", "facilitator", "member"]
+StaffRole = Literal["admin", "facilitator"]
+
+
+class LoginInput(Input):
+    email: Email
+    # Any length is accepted here: a wrong password is a failed login, not a 4xx on the shape.
+    password: Annotated[str, Meta(min_length=1, max_length=200)]
+
+
+class CurrentUser(Output):
+    id: int
+    email: str
+    display_name: str
+    role: RoleName
+    member_id: int | None = None
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in ("admin", "facilitator")
+
+
+class UserCreate(Input):
+    email: Email
+    display_name: Name
+    role: StaffRole
+    password: Password
+
+
+class UserRead(Output):
+    id: int
+    email: str
+    display_name: str
+    role: RoleName
+    member_id: int | None
+    is_active: bool
+    created_at: datetime
+
+
+class UserList(Output):
+    items: list[UserRead]
+    total: int

@@ -1,0 +1,276 @@
+"""Fixtures: a real SQLite file (and a real PostgreSQL when LINGKAR_TEST_POSTGRES_URL is set),
+the application, and logged-in clients for each role."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import shutil
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from litestar import Litestar
+
+os.environ.setdefault("PICCOLO_CONF", "backend.db.piccolo_conf")
+
+from backend.accounts import service as accounts
+from backend.accounts.schemas import CurrentUser
+from backend.app import create_app
+from backend.db.engine import build_engine, stop_engine
+from backend.db.schema import migrate
+from backend.db.tables import ALL_TABLES
+from backend.settings import Settings
+
+POSTGRES_URL = os.environ.get("LINGKAR_TEST_POSTGRES_URL", "").strip()
+PASSWORD = "correct horse battery"
+BACKEND_COUNTS: dict[str, int] = {}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    os.environ.setdefault("LINGKAR_VAR_DIR", str(Path(config.rootpath) / "var" / "test"))
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.when == "call" and report.passed:
+        for backend in ("sqlite", "postgres"):
+            if f"[{backend}" in report.nodeid or f"-{backend}]" in report.nodeid:
+                BACKEND_COUNTS[backend] = BACKEND_COUNTS.get(backend, 0) + 1
+        if "/e2e/" in report.nodeid:
+            BACKEND_COUNTS["browser"] = BACKEND_COUNTS.get("browser", 0) + 1
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    terminalreporter.write_line(
+        "Lingkar suites passed: "
+        f"SQLite {BACKEND_COUNTS.get('sqlite', 0)}, "
+        f"PostgreSQL {BACKEND_COUNTS.get('postgres', 0)}"
+        f"{'' if POSTGRES_URL else ' (LINGKAR_TEST_POSTGRES_URL not set)'}, "
+        f"browser {BACKEND_COUNTS.get('browser', 0)}"
+    )
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file built once from the migrations; each test gets a copy."""
+    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+
+    async def build() -> None:
+        engine = build_engine(str(path))
+        try:
+            await migrate(engine)
+        finally:
+            await stop_engine(engine)
+
+    asyncio.run(build())
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_migrated() -> str:
+    """The PostgreSQL test database, emptied and migrated once for the session."""
+
+    async def build() -> None:
+        engine = build_engine(POSTGRES_URL)
+        await engine.run_ddl("DROP SCHEMA public CASCADE")
+        await engine.run_ddl("CREATE SCHEMA public")
+        await migrate(engine)
+
+    asyncio.run(build())
+    return POSTGRES_URL
+
+
+def _backends() -> list[Any]:
+    return [
+        pytest.param("sqlite", id="sqlite"),
+        pytest.param(
+            "postgres",
+            id="postgres",
+            marks=pytest.mark.skipif(
+                not POSTGRES_URL, reason="LINGKAR_TEST_POSTGRES_URL is not set"
+            ),
+        ),
+    ]
+
+
+@pytest.fixture(params=_backends())
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        path = tmp_path / "lingkar.sqlite3"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        return str(path)
+    url = request.getfixturevalue("postgres_migrated")
+
+    async def truncate() -> None:
+        engine = build_engine(url)
+        names = ", ".join(f'"{t._meta.tablename}"' for t in ALL_TABLES)
+        await engine.run_ddl(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+
+    asyncio.run(truncate())
+    return url
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings(
+        database_url=database_url,
+        secret_key=secrets.token_urlsafe(32),
+        var_dir=tmp_path,
+        site_dir=tmp_path / "no-site",
+        login_attempts_per_minute=10_000,
+        demo_data=False,
+    )
+
+
+@pytest.fixture
+def backend_name(database_url: str) -> str:
+    return "postgres" if database_url.startswith("postgres") else "sqlite"
+
+
+@pytest.fixture
+async def app(settings: Settings) -> AsyncIterator[Litestar]:
+    """The application with its start-up run in the test's own event loop."""
+    application = create_app(settings)
+    for hook in application.on_startup:
+        await hook(application)
+    yield application
+    for hook in application.on_shutdown:
+        await hook(application)
+
+
+def http_client(app: Litestar) -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app, client=("127.0.0.1", 50000)),
+        base_url="http://testserver.local",
+    )
+
+
+@pytest.fixture
+async def client(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
+    async with http_client(app) as test_client:
+        yield test_client
+
+
+@dataclass
+class Actor:
+    """A logged-in person: their account and a client carrying their session and CSRF token."""
+
+    user: CurrentUser
+    client: httpx.AsyncClient
+    password: str = PASSWORD
+
+    @property
+    def id(self) -> int:
+        return self.user.id
+
+
+async def login_client(app: Litestar, email: str, password: str) -> httpx.AsyncClient:
+    test_client = http_client(app)
+    response = await test_client.post(
+        "/api/v1/auth/login", json={"email": email, "password": password}
+    )
+    assert response.status_code == 200, response.text
+    await test_client.get("/api/v1/me")  # picks up the CSRF cookie
+    test_client.headers["x-csrftoken"] = test_client.cookies.get("csrftoken", "")
+    return test_client
+
+
+@pytest.fixture
+async def make_actor(app: Litestar) -> AsyncIterator[Callable[..., Awaitable[Actor]]]:
+    opened: list[httpx.AsyncClient] = []
+    counter = iter(range(1, 10_000))
+
+    async def make(role: str = "facilitator", *, member_id: int | None = None,
+                   name: str | None = None) -> Actor:
+        number = next(counter)
+        email = f"{role}{number}@test.example"
+        created = await accounts.create_user(
+            email=email, display_name=name or f"{role.title()} {number}", role=role,
+            password=PASSWORD, member_id=member_id,
+        )
+        test_client = await login_client(app, email, PASSWORD)
+        opened.append(test_client)
+        user = CurrentUser(id=created.id, email=created.email, display_name=created.display_name,
+                           role=created.role, member_id=created.member_id)
+        return Actor(user=user, client=test_client)
+
+    yield make
+    for test_client in opened:
+        await test_client.aclose()
+
+
+@pytest.fixture
+async def admin(make_actor: Callable[..., Awaitable[Actor]]) -> Actor:
+    return await make_actor("admin")
+
+
+@pytest.fixture
+async def facilitator(make_actor: Callable[..., Awaitable[Actor]]) -> Actor:
+    return await make_actor("facilitator")
+
+
+GROUP_BODY = {
+    "name": "Tuesday circle",
+    "kind": "support",
+    "purposes": ["mutual-aid", "reduce-isolation"],
+    "capacity": 10,
+    "timezone": "Asia/Jakarta",
+}
+
+
+@pytest.fixture
+def new_group(facilitator: Actor) -> Callable[..., Awaitable[dict[str, Any]]]:
+    async def create(actor: Actor | None = None, **overrides: Any) -> dict[str, Any]:
+        response = await (actor or facilitator).client.post(
+            "/api/v1/groups", json={**GROUP_BODY, **overrides}
+        )
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    return create
+
+
+@pytest.fixture
+def new_member(facilitator: Actor) -> Callable[..., Awaitable[dict[str, Any]]]:
+    counter = iter(range(1, 10_000))
+
+    async def create(name: str | None = None, **extra: Any) -> dict[str, Any]:
+        body = {"display_name": name or f"Member {next(counter)}", **extra}
+        response = await facilitator.client.post("/api/v1/members", json=body)
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    return create
+
+
+@pytest.fixture
+def enrol(facilitator: Actor) -> Callable[..., Awaitable[dict[str, Any]]]:
+    async def do(group_id: int, member_id: int, actor: Actor | None = None,
+                 **extra: Any) -> dict[str, Any]:
+        response = await (actor or facilitator).client.post(
+            f"/api/v1/groups/{group_id}/members",
+            json={"member_id": member_id, "consent_given": True, **extra},
+        )
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    return do
+
+
+@pytest.fixture
+async def member_actor(
+    make_actor: Callable[..., Awaitable[Actor]],
+    new_member: Callable[..., Awaitable[dict[str, Any]]],
+) -> Callable[..., Awaitable[tuple[Actor, dict[str, Any]]]]:
+    """A member record with its own login: returns (actor, member)."""
+
+    async def make(name: str | None = None) -> tuple[Actor, dict[str, Any]]:
+        member = await new_member(name)
+        actor = await make_actor("member", member_id=member["id"], name=member["display_name"])
+        return actor, member
+
+    return make
