@@ -21,6 +21,7 @@ from backend.domain.vocabulary import GROUP_KIND_LABELS, PHASE_LABELS, PURPOSES
 from backend.groups import service as groups
 from backend.groups.schemas import EnrolmentCreate, GroupCreate, MemberCreate
 from backend.lib.errors import LingkarError, TooManyRequests, Unauthenticated
+from backend.web import attendance_pages, schedule_pages
 
 PURPOSE_TITLES = {p.code: p.title for p in PURPOSES}
 
@@ -216,13 +217,17 @@ async def render_group(request: Request, group_id: int, status_code: int = 200,
 
 
 async def dashboard_extras(user: CurrentUser) -> dict[str, Any]:
-    """What later features add to the dashboard (sessions awaiting roll call...)."""
-    return {}
+    return {**await schedule_pages.dashboard_context(user),
+            **await attendance_pages.dashboard_context(user)}
 
 
 async def group_extras(user: CurrentUser, group_id: int) -> dict[str, Any]:
-    """What later features add to the group page (schedule, report...)."""
-    return {}
+    return {**await schedule_pages.group_context(user, group_id),
+            **await attendance_pages.group_context(user, group_id)}
+
+
+async def my_extras(user: CurrentUser) -> dict[str, Any]:
+    return {**await schedule_pages.my_context(user), **await attendance_pages.my_context(user)}
 
 
 class AdminPages(Controller):
@@ -260,7 +265,14 @@ class MemberPages(Controller):
 
     @get("/")
     async def my_page(self, request: Request) -> Template:
-        return page("my.html", request)
+        return page("my.html", request, **await my_extras(request.scope["user"]))
 
 
-WEB_CONTROLLERS = (PublicPages, StaffPages, AdminPages, MemberPages)
+WEB_CONTROLLERS = (
+    PublicPages,
+    StaffPages,
+    AdminPages,
+    MemberPages,
+    *schedule_pages.CONTROLLERS,
+    *attendance_pages.CONTROLLERS,
+)
