@@ -7,6 +7,7 @@ import asyncio
 import os
 import secrets
 import shutil
+import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,6 +55,23 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     )
 
 
+def run_in_thread(work: Callable[[], Awaitable[None]]) -> None:
+    """Run a coroutine to completion on a loop of its own, whatever loop this thread has."""
+    errors: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            asyncio.run(work())
+        except BaseException as exc:  # re-raised in the caller
+            errors.append(exc)
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    if errors:
+        raise errors[0]
+
+
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A SQLite file built once from the migrations; each test gets a copy."""
@@ -66,7 +84,7 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
         finally:
             await stop_engine(engine)
 
-    asyncio.run(build())
+    run_in_thread(build)
     return path
 
 
@@ -80,7 +98,7 @@ def postgres_migrated() -> str:
         await engine.run_ddl("CREATE SCHEMA public")
         await migrate(engine)
 
-    asyncio.run(build())
+    run_in_thread(build)
     return POSTGRES_URL
 
 
@@ -110,7 +128,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         names = ", ".join(f'"{t._meta.tablename}"' for t in ALL_TABLES)
         await engine.run_ddl(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
 
-    asyncio.run(truncate())
+    run_in_thread(truncate)
     return url
 
 

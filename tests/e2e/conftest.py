@@ -1,4 +1,4 @@
-"""Browser tests: Lingkar served by granian on a free port and a real SQLite file, driven by
+"""Browser tests (the browser lives per module, so its event loop never outlives them): Lingkar served by granian on a free port and a real SQLite file, driven by
 Debian's headless Chromium through Playwright. They skip, saying why, where Chromium is missing."""
 
 from __future__ import annotations
@@ -101,7 +101,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     process.wait(timeout=10)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     if not Path(CHROMIUM).exists():
         pytest.skip(f"browser tests need Debian's chromium at {CHROMIUM} (apt-get install chromium)")
