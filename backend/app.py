@@ -21,6 +21,7 @@ from backend.accounts.service import AccountThrottle
 from backend.db.engine import build_engine, start_engine, stop_engine
 from backend.db.schema import bind
 from backend.groups.controller import GroupController, MemberController
+from backend.guides.controller import GuideController
 from backend.lib.errors import EXCEPTION_HANDLERS
 from backend.lib.security import SecurityHeadersMiddleware
 from backend.purposes.controller import PurposeController
@@ -36,6 +37,7 @@ API_CONTROLLERS: list = [
     MemberController,
     GroupController,
     PurposeController,
+    GuideController,
 ]
 
 

@@ -8,6 +8,7 @@ field is at fault, ``field``.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from litestar import MediaType, Request, Response
@@ -113,21 +114,27 @@ def lingkar_error_handler(request: Request, exc: LingkarError) -> Response:
     return problem(exc.status_code, exc.title, exc.detail, field=exc.field, **exc.extra)
 
 
+_NAMED_FIELD = re.compile(r"(?:missing required|unknown) field `([^`]+)`")
+
+
+def _resolve_field(key: str | None, message: str) -> str | None:
+    base = None if key in (None, "data", "$", "body") else key.removeprefix("$.")
+    named = _NAMED_FIELD.search(message)
+    if named:
+        return f"{base}.{named.group(1)}" if base else named.group(1)
+    return base or _field_in_message(message)
+
+
 def validation_error_handler(request: Request, exc: ValidationException) -> Response:
-    field, errors = _field_from_validation(exc.extra)
+    """Malformed or mistyped input: 400, naming the field (``capacity``, ``records[3].status``)."""
+    key, errors = _field_from_validation(exc.extra)
     detail = exc.detail
     if errors and errors[0].get("message"):
         detail = _clean_validation_message(str(errors[0]["message"]))
-        if field in (None, "$", "body"):
-            field = _field_in_message(detail) or (None if field in ("$", "body") else field)
-    # A field-level problem with a body that parsed is unprocessable; unparseable JSON is 400.
-    status = 400
-    source = errors[0].get("source") if errors else None
-    if field is not None and source in (None, "body"):
-        status = 422
-    if field is None and "JSON is malformed" in detail:
-        status = 400
-    return problem(status, "Invalid request", detail, field=field)
+    if key == "data" and detail.strip("'\"") == "data":
+        # Litestar names the whole body "data" when it is missing.
+        return problem(400, "Invalid request", "A JSON request body is required.")
+    return problem(400, "Invalid request", detail, field=_resolve_field(key, detail))
 
 
 def http_error_handler(request: Request, exc: HTTPException) -> Response:

@@ -9,6 +9,8 @@ from msgspec import Meta
 
 from backend.domain.vocabulary import PurposeCode
 
+__all__ = ["PurposeCode"]
+
 Id = Annotated[int, Meta(ge=1, le=2**62)]
 Name = Annotated[str, Meta(min_length=1, max_length=120)]
 Email = Annotated[

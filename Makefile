@@ -1,0 +1,33 @@
+# Two commands: `make run` serves Lingkar, `make test` runs the whole test suite.
+# Both create .venv on first use (with uv when it is on the PATH, else venv + pip).
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint site clean
+
+$(STAMP): pyproject.toml
+	@if command -v uv >/dev/null 2>&1; then \
+		uv venv --allow-existing --python $(PYTHON) $(VENV) && \
+		uv pip install --python $(BIN)/python -e ".[test]"; \
+	else \
+		$(PYTHON) -m venv $(VENV) && \
+		$(BIN)/python -m pip install --quiet --upgrade pip && \
+		$(BIN)/python -m pip install --quiet -e ".[test]"; \
+	fi
+	@touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/lingkar serve
+
+test: $(STAMP)
+	$(BIN)/ruff check backend tests bench site_overrides
+	$(BIN)/python -m pytest
+
+site: $(STAMP)
+	$(BIN)/lingkar build-site
+
+clean:
+	rm -rf build .pytest_cache
