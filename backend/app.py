@@ -108,9 +108,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             path="/schema",
             render_plugins=[SwaggerRenderPlugin(), ScalarRenderPlugin(), JsonRenderPlugin()],
         ),
-        template_config=TemplateConfig(
-            directory=WEB_DIR / "templates", engine=JinjaTemplateEngine
-        ),
+        template_config=TemplateConfig(directory=WEB_DIR / "templates", engine=JinjaTemplateEngine),
         logging_config=LoggingConfig(
             root={"level": "INFO", "handlers": ["queue_listener"]},
             log_exceptions="always",

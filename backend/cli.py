@@ -72,8 +72,12 @@ def cmd_create_user(args: argparse.Namespace, settings: Settings) -> int:
     password = _read_password("Password (at least 8 characters): ")
     try:
         data = msgspec.convert(
-            {"email": args.email, "display_name": args.name, "role": args.role,
-             "password": password},
+            {
+                "email": args.email,
+                "display_name": args.name,
+                "role": args.role,
+                "password": password,
+            },
             UserCreate,
         )
     except msgspec.ValidationError as exc:
@@ -107,8 +111,16 @@ def site_is_stale(settings: Settings) -> bool:
 def build_site(settings: Settings) -> int:
     print("Building the guides site (mkdocs build --strict) ...", flush=True)
     result = subprocess.run(  # noqa: S603 - our own interpreter and fixed arguments
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet",
-         "--site-dir", str(settings.site_dir)],
+        [
+            sys.executable,
+            "-m",
+            "mkdocs",
+            "build",
+            "--strict",
+            "--quiet",
+            "--site-dir",
+            str(settings.site_dir),
+        ],
         cwd=REPO_ROOT,
         check=False,
     )
@@ -136,12 +148,27 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     if not args.no_site and site_is_stale(settings) and build_site(settings) != 0:
         print("The guides site did not build; serving without it.", file=sys.stderr)
     workers = args.workers or settings.workers
-    print(f"Lingkar is at http://{settings.host}:{settings.port}/ "
-          f"(API docs at /schema, guides at /guides/)", flush=True)
+    print(
+        f"Lingkar is at http://{settings.host}:{settings.port}/ "
+        f"(API docs at /schema, guides at /guides/)",
+        flush=True,
+    )
     command = [
-        sys.executable, "-m", "granian", "--interface", "asgi", "--factory",
-        "--host", settings.host, "--port", str(settings.port), "--workers", str(workers),
-        "--no-ws", "--log-level", "warning",
+        sys.executable,
+        "-m",
+        "granian",
+        "--interface",
+        "asgi",
+        "--factory",
+        "--host",
+        settings.host,
+        "--port",
+        str(settings.port),
+        "--workers",
+        str(workers),
+        "--no-ws",
+        "--log-level",
+        "warning",
         "backend.app:create_app",
     ]
     os.execvp(command[0], command)  # noqa: S606 - replace this process with the server
@@ -151,8 +178,14 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     from backend.archive import export_archive
 
-    asyncio.run(_with_engine(settings, lambda engine: export_archive(
-        Path(args.file), include_password_hashes=args.with_password_hashes)))
+    asyncio.run(
+        _with_engine(
+            settings,
+            lambda engine: export_archive(
+                Path(args.file), include_password_hashes=args.with_password_hashes
+            ),
+        )
+    )
     return 0
 
 
@@ -187,8 +220,7 @@ def parser() -> argparse.ArgumentParser:
     user.add_argument("--name", required=True)
     user.add_argument("--role", required=True, choices=["admin", "facilitator"])
     user.set_defaults(run=cmd_create_user)
-    commands.add_parser("build-site", help="build the guides site").set_defaults(
-        run=cmd_build_site)
+    commands.add_parser("build-site", help="build the guides site").set_defaults(run=cmd_build_site)
     export = commands.add_parser("export", help="write an archive of everything")
     export.add_argument("file")
     export.add_argument("--with-password-hashes", action="store_true")

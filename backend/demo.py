@@ -12,22 +12,86 @@ from backend.groups import service as groups
 from backend.groups.schemas import EnrolmentCreate, GroupCreate, MemberCreate
 
 FIRST_NAMES = (
-    "Ayu", "Bima", "Citra", "Dewi", "Eko", "Fajar", "Gita", "Hadi", "Indah", "Joko",
-    "Kartika", "Lestari", "Made", "Nur", "Oka", "Putri", "Rahmat", "Sari", "Tono", "Umi",
-    "Vina", "Wayan", "Yanti", "Zainal", "Agus", "Bunga", "Dimas", "Endah", "Galih", "Hana",
-    "Iwan", "Juwita", "Kurnia", "Lina", "Mega", "Nanda", "Pandu", "Ratna", "Surya", "Tari",
+    "Ayu",
+    "Bima",
+    "Citra",
+    "Dewi",
+    "Eko",
+    "Fajar",
+    "Gita",
+    "Hadi",
+    "Indah",
+    "Joko",
+    "Kartika",
+    "Lestari",
+    "Made",
+    "Nur",
+    "Oka",
+    "Putri",
+    "Rahmat",
+    "Sari",
+    "Tono",
+    "Umi",
+    "Vina",
+    "Wayan",
+    "Yanti",
+    "Zainal",
+    "Agus",
+    "Bunga",
+    "Dimas",
+    "Endah",
+    "Galih",
+    "Hana",
+    "Iwan",
+    "Juwita",
+    "Kurnia",
+    "Lina",
+    "Mega",
+    "Nanda",
+    "Pandu",
+    "Ratna",
+    "Surya",
+    "Tari",
 )
 LAST_NAMES = ("Pratama", "Wijaya", "Santoso", "Lestari", "Hidayat", "Saputra", "Nugroho", "Sari")
 
 GROUPS = (
-    ("Single parents' circle", "support", ["mutual-aid", "reduce-isolation"], 12,
-     "Asia/Jakarta", "intervention", "Community hall, room 2"),
-    ("Youth skills lab", "education", ["skills-and-differences", "mutual-aid"], 10,
-     "Asia/Jakarta", "planning", "Youth centre"),
-    ("Women's voice forum", "task", ["social-change", "movement-arena", "identity-and-movement"],
-     15, "Asia/Makassar", "engagement", "Village office"),
-    ("Elders' afternoon", "socialization", ["reduce-isolation", "mutual-aid"], 8,
-     "Asia/Jakarta", "monitoring", "Mosque annex"),
+    (
+        "Single parents' circle",
+        "support",
+        ["mutual-aid", "reduce-isolation"],
+        12,
+        "Asia/Jakarta",
+        "intervention",
+        "Community hall, room 2",
+    ),
+    (
+        "Youth skills lab",
+        "education",
+        ["skills-and-differences", "mutual-aid"],
+        10,
+        "Asia/Jakarta",
+        "planning",
+        "Youth centre",
+    ),
+    (
+        "Women's voice forum",
+        "task",
+        ["social-change", "movement-arena", "identity-and-movement"],
+        15,
+        "Asia/Makassar",
+        "engagement",
+        "Village office",
+    ),
+    (
+        "Elders' afternoon",
+        "socialization",
+        ["reduce-isolation", "mutual-aid"],
+        8,
+        "Asia/Jakarta",
+        "monitoring",
+        "Mosque annex",
+    ),
 )
 
 
@@ -40,13 +104,17 @@ async def load_demo(force: bool = False) -> str | None:
     member_password = "member-" + secrets.token_hex(3)
     suffix = "" if not force else "-" + secrets.token_hex(2)
     admin = await accounts.create_user(
-        email=f"admin{suffix}@lingkar.example", display_name="Admin", role="admin",
+        email=f"admin{suffix}@lingkar.example",
+        display_name="Admin",
+        role="admin",
         password=admin_password,
     )
     facilitators = [
         await accounts.create_user(
-            email=f"{name.lower()}{suffix}@lingkar.example", display_name=f"{name} (facilitator)",
-            role="facilitator", password=facilitator_password,
+            email=f"{name.lower()}{suffix}@lingkar.example",
+            display_name=f"{name} (facilitator)",
+            role="facilitator",
+            password=facilitator_password,
         )
         for name in ("Rina", "Budi")
     ]
@@ -65,21 +133,31 @@ async def load_demo(force: bool = False) -> str | None:
     created = []
     for number, (name, kind, purposes, capacity, timezone, phase, location) in enumerate(GROUPS):
         owner = facilitators[number % 2]
-        actor = CurrentUser(id=owner.id, email=owner.email, display_name=owner.display_name,
-                            role="facilitator")
+        actor = CurrentUser(
+            id=owner.id, email=owner.email, display_name=owner.display_name, role="facilitator"
+        )
         group = await groups.create_group(
             actor,
-            GroupCreate(name=name, kind=kind, purposes=purposes, capacity=capacity,
-                        timezone=timezone, phase=phase, location=location,
-                        description="Demo group."),
+            GroupCreate(
+                name=name,
+                kind=kind,
+                purposes=purposes,
+                capacity=capacity,
+                timezone=timezone,
+                phase=phase,
+                location=location,
+                description="Demo group.",
+            ),
         )
         created.append((group, actor))
         # Ten members each; the elders' group is full and keeps two on its waiting list.
         for member in members[number * 10 : number * 10 + 10]:
             joined = groups.today_in(timezone) - timedelta(days=120)
-            await groups.enrol(actor, group.id,
-                               EnrolmentCreate(member_id=member.id, consent_given=True,
-                                               joined_on=joined))
+            await groups.enrol(
+                actor,
+                group.id,
+                EnrolmentCreate(member_id=member.id, consent_given=True, joined_on=joined),
+            )
     from backend.demo_activity import add_demo_activity
 
     await add_demo_activity(created, members)

@@ -202,18 +202,27 @@ async def make_actor(app: Litestar) -> AsyncIterator[Callable[..., Awaitable[Act
     opened: list[httpx.AsyncClient] = []
     counter = iter(range(1, 10_000))
 
-    async def make(role: str = "facilitator", *, member_id: int | None = None,
-                   name: str | None = None) -> Actor:
+    async def make(
+        role: str = "facilitator", *, member_id: int | None = None, name: str | None = None
+    ) -> Actor:
         number = next(counter)
         email = f"{role}{number}@test.example"
         created = await accounts.create_user(
-            email=email, display_name=name or f"{role.title()} {number}", role=role,
-            password=PASSWORD, member_id=member_id,
+            email=email,
+            display_name=name or f"{role.title()} {number}",
+            role=role,
+            password=PASSWORD,
+            member_id=member_id,
         )
         test_client = await login_client(app, email, PASSWORD)
         opened.append(test_client)
-        user = CurrentUser(id=created.id, email=created.email, display_name=created.display_name,
-                           role=created.role, member_id=created.member_id)
+        user = CurrentUser(
+            id=created.id,
+            email=created.email,
+            display_name=created.display_name,
+            role=created.role,
+            member_id=created.member_id,
+        )
         return Actor(user=user, client=test_client)
 
     yield make
@@ -267,8 +276,9 @@ def new_member(facilitator: Actor) -> Callable[..., Awaitable[dict[str, Any]]]:
 
 @pytest.fixture
 def enrol(facilitator: Actor) -> Callable[..., Awaitable[dict[str, Any]]]:
-    async def do(group_id: int, member_id: int, actor: Actor | None = None,
-                 **extra: Any) -> dict[str, Any]:
+    async def do(
+        group_id: int, member_id: int, actor: Actor | None = None, **extra: Any
+    ) -> dict[str, Any]:
         response = await (actor or facilitator).client.post(
             f"/api/v1/groups/{group_id}/members",
             json={"member_id": member_id, "consent_given": True, **extra},

@@ -1,4 +1,7 @@
-"""The group-work vocabulary Lingkar speaks: one source of truth for the API, the pages and the site."""
+"""The group-work vocabulary Lingkar speaks.
+
+One source of truth for the API, the pages and the site.
+"""
 
 from backend.domain.vocabulary import (
     ATTENDED_STATUSES,

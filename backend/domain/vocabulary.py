@@ -96,8 +96,7 @@ PURPOSES: tuple[Purpose, ...] = (
         number=6,
         title="Linking identity to a wider movement",
         summary=(
-            "The group helps people connect their personal identity with a larger social "
-            "movement."
+            "The group helps people connect their personal identity with a larger social movement."
         ),
         title_id="Menautkan identitas dengan gerakan yang lebih luas",
         summary_id=(
@@ -131,7 +130,7 @@ class GroupKind(StrEnum):
 
 
 class Phase(StrEnum):
-    """The intervention cycle; monitoring is the optional step between intervention and evaluation."""
+    """The intervention cycle; monitoring is optional, between intervention and evaluation."""
 
     ENGAGEMENT = "engagement"
     ASSESSMENT = "assessment"

@@ -131,11 +131,12 @@ async def _check_facilitators(ids: list[int]) -> None:
 
 
 async def _group_reads(where_sql: str = "", *args: Any) -> list[GroupRead]:
+    """Groups with their counts; ``where_sql`` is a constant fragment, values are bound."""
     rows = await Group.raw(
-        "SELECT g.*, "
+        "SELECT g.*, "  # noqa: S608
         "(SELECT COUNT(*) FROM membership ms WHERE ms.\"group\" = g.id AND ms.status = 'active')"
         " AS active_count, "
-        "(SELECT COUNT(*) FROM membership ms WHERE ms.\"group\" = g.id"
+        '(SELECT COUNT(*) FROM membership ms WHERE ms."group" = g.id'
         " AND ms.status = 'waitlisted') AS waitlist_count "
         "FROM work_group g " + where_sql + " ORDER BY g.name, g.id",
         *args,
@@ -269,9 +270,12 @@ async def update_group(user: CurrentUser, group_id: int, data: GroupUpdate) -> G
 
 
 async def _waitlist_position(group_id: int, membership_id: int) -> int:
-    waiting = await Membership.select(Membership.id).where(
-        Membership.group == group_id, Membership.status == WAITLISTED
-    ).order_by(Membership.requested_at).order_by(Membership.id)
+    waiting = (
+        await Membership.select(Membership.id)
+        .where(Membership.group == group_id, Membership.status == WAITLISTED)
+        .order_by(Membership.requested_at)
+        .order_by(Membership.id)
+    )
     return [w["id"] for w in waiting].index(membership_id) + 1
 
 

@@ -1,4 +1,4 @@
-"""The guides index: read from the guides' front matter once per directory, then served from memory."""
+"""The guides index: read from the front matter once per directory, then kept in memory."""
 
 from __future__ import annotations
 

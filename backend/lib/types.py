@@ -13,9 +13,7 @@ __all__ = ["PurposeCode"]
 
 Id = Annotated[int, Meta(ge=1, le=2**62)]
 Name = Annotated[str, Meta(min_length=1, max_length=120)]
-Email = Annotated[
-    str, Meta(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-]
+Email = Annotated[str, Meta(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
 Password = Annotated[str, Meta(min_length=8, max_length=200)]
 Phone = Annotated[str, Meta(min_length=3, max_length=40, pattern=r"^[0-9+() .\-]+$")]
 Description = Annotated[str, Meta(max_length=4000)]

@@ -48,8 +48,9 @@ def to_login(request: Request, exc: Exception) -> Response:
 
 
 def error_page(request: Request, exc: LingkarError) -> Response:
-    return page("error.html", request, status_code=exc.status_code, title=exc.title,
-                detail=exc.detail)
+    return page(
+        "error.html", request, status_code=exc.status_code, title=exc.title, detail=exc.detail
+    )
 
 
 def forbidden_page(request: Request, exc: PermissionDeniedException) -> Response:
@@ -89,8 +90,13 @@ class PublicPages(Controller):
                 email, password, request.app.state.throttle, request.app.state.settings.session_days
             )
         except (Unauthenticated, TooManyRequests) as exc:
-            return page("login.html", request, status_code=exc.status_code,
-                        flash_error=exc.detail, email=email)
+            return page(
+                "login.html",
+                request,
+                status_code=exc.status_code,
+                flash_error=exc.detail,
+                email=email,
+            )
         old_token = request.scope.get("auth")
         if old_token:
             await accounts.logout(old_token)
@@ -144,11 +150,21 @@ class StaffPages(Controller):
             data = msgspec.convert(raw, GroupCreate, strict=False)
             group = await groups.create_group(request.scope["user"], data)
         except msgspec.ValidationError as exc:
-            return page("group_form.html", request, status_code=422, form=raw,
-                        flash_error=validation_message(exc))
+            return page(
+                "group_form.html",
+                request,
+                status_code=422,
+                form=raw,
+                flash_error=validation_message(exc),
+            )
         except LingkarError as exc:
-            return page("group_form.html", request, status_code=exc.status_code, form=raw,
-                        flash_error=exc.detail)
+            return page(
+                "group_form.html",
+                request,
+                status_code=exc.status_code,
+                form=raw,
+                flash_error=exc.detail,
+            )
         return Redirect(path=f"/groups/{group.id}")
 
     @get("/groups/{group_id:int}")
@@ -184,11 +200,13 @@ class StaffPages(Controller):
                 ),
             )
         except msgspec.ValidationError as exc:
-            return await render_group(request, group_id, status_code=422,
-                                      flash_error=validation_message(exc))
+            return await render_group(
+                request, group_id, status_code=422, flash_error=validation_message(exc)
+            )
         except LingkarError as exc:
-            return await render_group(request, group_id, status_code=exc.status_code,
-                                      flash_error=exc.detail)
+            return await render_group(
+                request, group_id, status_code=exc.status_code, flash_error=exc.detail
+            )
         message = (
             "Enrolled."
             if result.status == "active"
@@ -203,27 +221,41 @@ class StaffPages(Controller):
         return Redirect(path=f"/groups/{group_id}#roster")
 
 
-async def render_group(request: Request, group_id: int, status_code: int = 200,
-                       **context: Any) -> Template:
+async def render_group(
+    request: Request, group_id: int, status_code: int = 200, **context: Any
+) -> Template:
     user = request.scope["user"]
     group = await groups.get_group(user, group_id)
     roster = await groups.roster(user, group_id)
     enrolled = {m.member_id for m in roster.active + roster.waitlist}
-    candidates = [m for m in (await groups.list_members(None, 500, 0)).items
-                  if m.id not in enrolled]
+    candidates = [
+        m for m in (await groups.list_members(None, 500, 0)).items if m.id not in enrolled
+    ]
     extra = await group_extras(user, group_id)
-    return page("group.html", request, status_code=status_code, group=group, roster=roster,
-                candidates=candidates, **extra, **context)
+    return page(
+        "group.html",
+        request,
+        status_code=status_code,
+        group=group,
+        roster=roster,
+        candidates=candidates,
+        **extra,
+        **context,
+    )
 
 
 async def dashboard_extras(user: CurrentUser) -> dict[str, Any]:
-    return {**await schedule_pages.dashboard_context(user),
-            **await attendance_pages.dashboard_context(user)}
+    return {
+        **await schedule_pages.dashboard_context(user),
+        **await attendance_pages.dashboard_context(user),
+    }
 
 
 async def group_extras(user: CurrentUser, group_id: int) -> dict[str, Any]:
-    return {**await schedule_pages.group_context(user, group_id),
-            **await attendance_pages.group_context(user, group_id)}
+    return {
+        **await schedule_pages.group_context(user, group_id),
+        **await attendance_pages.group_context(user, group_id),
+    }
 
 
 async def my_extras(user: CurrentUser) -> dict[str, Any]:

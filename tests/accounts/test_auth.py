@@ -93,8 +93,9 @@ async def test_login_attempts_per_address_are_rate_limited(settings, facilitator
     strict_app = create_app(replace(settings, login_attempts_per_minute=2))
     async with http_client(strict_app) as client:
         body = {"email": "someone@test.example", "password": "whatever1"}
-        statuses = [(await client.post("/api/v1/auth/login", json=body)).status_code
-                    for _ in range(3)]
+        statuses = [
+            (await client.post("/api/v1/auth/login", json=body)).status_code for _ in range(3)
+        ]
         # other endpoints are not limited by the login limit
         purposes = await client.get("/api/v1/purposes")
     assert statuses == [401, 401, 429]
@@ -104,20 +105,29 @@ async def test_login_attempts_per_address_are_rate_limited(settings, facilitator
 async def test_admin_creates_facilitator_who_can_log_in(admin, client):
     response = await admin.client.post(
         "/api/v1/users",
-        json={"email": "New.Person@Test.example", "display_name": "New Person",
-              "role": "facilitator", "password": "long enough pw"},
+        json={
+            "email": "New.Person@Test.example",
+            "display_name": "New Person",
+            "role": "facilitator",
+            "password": "long enough pw",
+        },
     )
     assert response.status_code == 201, response.text
     assert response.json()["email"] == "new.person@test.example"
     assert "password" not in response.text and "hash" not in response.text
     login = await client.post(
-        "/api/v1/auth/login", json={"email": "new.person@test.example", "password": "long enough pw"}
+        "/api/v1/auth/login",
+        json={"email": "new.person@test.example", "password": "long enough pw"},
     )
     assert login.status_code == 200
     duplicate = await admin.client.post(
         "/api/v1/users",
-        json={"email": "new.person@test.example", "display_name": "Again",
-              "role": "facilitator", "password": "long enough pw"},
+        json={
+            "email": "new.person@test.example",
+            "display_name": "Again",
+            "role": "facilitator",
+            "password": "long enough pw",
+        },
     )
     assert duplicate.status_code == 409 and duplicate.json()["field"] == "email"
 
@@ -156,8 +166,12 @@ async def test_purposes_are_public_and_in_the_sources_order(client):
     assert response.status_code == 200
     body = response.json()
     assert [p["code"] for p in body] == [
-        "mutual-aid", "skills-and-differences", "reduce-isolation", "social-change",
-        "movement-arena", "identity-and-movement",
+        "mutual-aid",
+        "skills-and-differences",
+        "reduce-isolation",
+        "social-change",
+        "movement-arena",
+        "identity-and-movement",
     ]
     assert [p["number"] for p in body] == [1, 2, 3, 4, 5, 6]
     assert all(p["title"] and p["summary"] for p in body)

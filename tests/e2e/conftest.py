@@ -1,4 +1,4 @@
-"""Browser tests (the browser lives per module, so its event loop never outlives them): Lingkar served by granian on a free port and a real SQLite file, driven by
+"""Browser tests: Lingkar served by granian on a free port and a real SQLite file, driven by
 Debian's headless Chromium through Playwright. They skip, saying why, where Chromium is missing."""
 
 from __future__ import annotations
@@ -37,16 +37,29 @@ class LiveServer:
 
     def cli(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
         return subprocess.run(
-            [sys.executable, "-m", "backend.cli", *args], input=stdin, env=self.env,
-            capture_output=True, text=True, check=True, timeout=60,
+            [sys.executable, "-m", "backend.cli", *args],
+            input=stdin,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=60,
         )
 
     def account(self, role: str = "facilitator") -> tuple[str, str]:
         """A new admin or facilitator account: (email, password)."""
         self.counter += 1
         email = f"{role}{self.counter}-{secrets.token_hex(3)}@e2e.example"
-        self.cli("create-user", "--email", email, "--name", f"{role.title()} {self.counter}",
-                 "--role", role, stdin=PASSWORD + "\n")
+        self.cli(
+            "create-user",
+            "--email",
+            email,
+            "--name",
+            f"{role.title()} {self.counter}",
+            "--role",
+            role,
+            stdin=PASSWORD + "\n",
+        )
         return email, PASSWORD
 
     def api(self, email: str, password: str = PASSWORD) -> httpx.Client:
@@ -74,13 +87,33 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         "PICCOLO_CONF": "backend.db.piccolo_conf",
     }
     env.pop("LINGKAR_SITE_DIR", None)
-    subprocess.run([sys.executable, "-m", "backend.cli", "migrate"], env=env, check=True,
-                   capture_output=True, timeout=120)
+    subprocess.run(
+        [sys.executable, "-m", "backend.cli", "migrate"],
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     process = subprocess.Popen(
-        [sys.executable, "-m", "granian", "--interface", "asgi", "--factory", "--host",
-         "127.0.0.1", "--port", str(port), "--no-ws", "--log-level", "warning",
-         "backend.app:create_app"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "granian",
+            "--interface",
+            "asgi",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--no-ws",
+            "--log-level",
+            "warning",
+            "backend.app:create_app",
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
@@ -104,14 +137,22 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     if not Path(CHROMIUM).exists():
-        pytest.skip(f"browser tests need Debian's chromium at {CHROMIUM} (apt-get install chromium)")
+        pytest.skip(
+            f"browser tests need Debian's chromium at {CHROMIUM} (apt-get install chromium)"
+        )
     playwright_sync = pytest.importorskip("playwright.sync_api")
     with playwright_sync.sync_playwright() as playwright:
         instance = playwright.chromium.launch(
             executable_path=CHROMIUM,
             headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
         )
         yield instance
         instance.close()

@@ -70,8 +70,11 @@ async def test_joined_on_in_the_past_is_kept_and_future_refused(
     other = await new_member()
     response = await facilitator.client.post(
         f"/api/v1/groups/{group['id']}/members",
-        json={"member_id": other["id"], "consent_given": True,
-              "joined_on": (date.today() + timedelta(days=3)).isoformat()},
+        json={
+            "member_id": other["id"],
+            "consent_given": True,
+            "joined_on": (date.today() + timedelta(days=3)).isoformat(),
+        },
     )
     assert response.status_code == 422
     assert response.json()["field"] == "joined_on"
@@ -88,9 +91,11 @@ async def test_ended_membership_keeps_history_and_allows_reenrolment(
     assert again["status"] == "active"
     from backend.groups.tables import Membership
 
-    periods = await Membership.select(Membership.status, Membership.left_on).where(
-        Membership.member == member["id"]
-    ).order_by(Membership.id)
+    periods = (
+        await Membership.select(Membership.status, Membership.left_on)
+        .where(Membership.member == member["id"])
+        .order_by(Membership.id)
+    )
     assert [p["status"] for p in periods] == ["ended", "active"]
     assert periods[0]["left_on"] is not None
 
@@ -122,16 +127,13 @@ async def test_group_round_trip_and_patch(facilitator, new_group):
     assert response.json()["name"] == GROUP_BODY["name"]
 
 
-async def test_raising_capacity_moves_waiting_members_up(facilitator, new_group, new_member,
-                                                         enrol):
+async def test_raising_capacity_moves_waiting_members_up(facilitator, new_group, new_member, enrol):
     group = await new_group(capacity=2)
     for _ in range(4):
         await enrol(group["id"], (await new_member())["id"])
-    response = await facilitator.client.patch(f"/api/v1/groups/{group['id']}",
-                                              json={"capacity": 3})
+    response = await facilitator.client.patch(f"/api/v1/groups/{group['id']}", json={"capacity": 3})
     assert response.json()["active_count"] == 3
     assert response.json()["waitlist_count"] == 1
-    lowered = await facilitator.client.patch(f"/api/v1/groups/{group['id']}",
-                                             json={"capacity": 2})
+    lowered = await facilitator.client.patch(f"/api/v1/groups/{group['id']}", json={"capacity": 2})
     assert lowered.status_code == 409
     assert lowered.json()["field"] == "capacity"

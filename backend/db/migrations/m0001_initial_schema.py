@@ -87,9 +87,7 @@ DESCRIPTION = "initial schema"
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="lingkar", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="lingkar", description=DESCRIPTION)
 
     manager.add_table(
         class_name="AuthSession",
@@ -98,13 +96,9 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="Member", tablename="member", schema=None, columns=None
-    )
+    manager.add_table(class_name="Member", tablename="member", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="User", tablename="app_user", schema=None, columns=None
-    )
+    manager.add_table(class_name="User", tablename="app_user", schema=None, columns=None)
 
     manager.add_table(
         class_name="GroupFacilitator",
@@ -113,21 +107,13 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="Session", tablename="group_session", schema=None, columns=None
-    )
+    manager.add_table(class_name="Session", tablename="group_session", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="Attendance", tablename="attendance", schema=None, columns=None
-    )
+    manager.add_table(class_name="Attendance", tablename="attendance", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="Membership", tablename="membership", schema=None, columns=None
-    )
+    manager.add_table(class_name="Membership", tablename="membership", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="Series", tablename="session_series", schema=None, columns=None
-    )
+    manager.add_table(class_name="Series", tablename="session_series", schema=None, columns=None)
 
     manager.add_table(
         class_name="AttendanceAudit",
@@ -136,9 +122,7 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="Group", tablename="work_group", schema=None, columns=None
-    )
+    manager.add_table(class_name="Group", tablename="work_group", schema=None, columns=None)
 
     manager.add_table(
         class_name="CalendarToken",

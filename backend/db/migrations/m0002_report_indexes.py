@@ -1,4 +1,7 @@
-"""Unique rules and indexes for the reports' GROUP BYs and the calendar's range scans (both databases)."""
+"""Unique rules, and indexes for the reports' GROUP BYs and the calendar's range scans.
+
+Written as plain SQL that SQLite and PostgreSQL both accept.
+"""
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.engine import engine_finder
@@ -9,7 +12,8 @@ DESCRIPTION = "report and schedule indexes"
 
 INDEXES = (
     # Composite unique rules (SQLite cannot add constraints to existing tables).
-    'CREATE UNIQUE INDEX IF NOT EXISTS group_facilitator_unique ON group_facilitator ("group", "user")',
+    "CREATE UNIQUE INDEX IF NOT EXISTS group_facilitator_unique ON group_facilitator "
+    '("group", "user")',
     "CREATE UNIQUE INDEX IF NOT EXISTS attendance_session_member ON attendance (session, member)",
     # Covering index for per-member and per-session aggregates of one group.
     "CREATE INDEX IF NOT EXISTS attendance_group_cover ON attendance "
