@@ -7,6 +7,8 @@ import asyncio
 import os
 import secrets
 import shutil
+import subprocess
+import sys
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -27,6 +29,7 @@ from backend.db.schema import migrate
 from backend.db.tables import ALL_TABLES
 from backend.settings import Settings
 
+REPO = Path(__file__).resolve().parents[1]
 POSTGRES_URL = os.environ.get("LINGKAR_TEST_POSTGRES_URL", "").strip()
 PASSWORD = "correct horse battery"
 BACKEND_COUNTS: dict[str, int] = {}
@@ -302,3 +305,25 @@ async def member_actor(
         return actor, member
 
     return make
+
+
+def mkdocs_build(dest: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """``mkdocs build --strict`` of the real site into ``dest``."""
+    return subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict",
+         "-f", str(REPO / "mkdocs.yml"), "-d", str(dest)],
+        cwd=REPO,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1", **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The site built once per test session, shared by the site tests and the browser tests."""
+    dest = tmp_path_factory.mktemp("site")
+    result = mkdocs_build(dest, env={"LINGKAR_GUIDES_DIR": ""})
+    assert result.returncode == 0, result.stdout + result.stderr
+    return dest

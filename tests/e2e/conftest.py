@@ -74,7 +74,9 @@ class LiveServer:
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+def live_server(
+    tmp_path_factory: pytest.TempPathFactory, built_site: Path
+) -> Iterator[LiveServer]:
     var_dir = tmp_path_factory.mktemp("e2e-var")
     port = _free_port()
     env = {
@@ -86,7 +88,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         "LINGKAR_LOGIN_ATTEMPTS_PER_MINUTE": "1000",
         "PICCOLO_CONF": "backend.db.piccolo_conf",
     }
-    env.pop("LINGKAR_SITE_DIR", None)
+    env["LINGKAR_SITE_DIR"] = str(built_site)
     subprocess.run(
         [sys.executable, "-m", "backend.cli", "migrate"],
         env=env,

@@ -17,41 +17,13 @@ from pathlib import Path
 import pytest
 
 from backend.domain import PURPOSE_CODES
+from tests.conftest import mkdocs_build
 
 REPO = Path(__file__).resolve().parents[2]
 SITE = REPO / "site"
 GUIDES = REPO / "facilitator_guides"
 
 pytestmark = pytest.mark.slow
-
-
-def mkdocs_build(dest: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "mkdocs",
-            "build",
-            "--strict",
-            "-f",
-            str(REPO / "mkdocs.yml"),
-            "-d",
-            str(dest),
-        ],
-        cwd=REPO,
-        env={**os.environ, "NO_MKDOCS_2_WARNING": "1", **(env or {})},
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-
-
-@pytest.fixture(scope="session")
-def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    dest = tmp_path_factory.mktemp("site")
-    result = mkdocs_build(dest, env={"LINGKAR_GUIDES_DIR": ""})
-    assert result.returncode == 0, result.stdout + result.stderr
-    return dest
 
 
 def purpose_codes_in(html: Path) -> list[str]:
