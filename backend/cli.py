@@ -176,7 +176,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
-    from backend.archive import export_archive
+    from backend.archive.service import export_archive
 
     asyncio.run(
         _with_engine(
@@ -190,7 +190,7 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
-    from backend.archive import ArchiveError, import_archive
+    from backend.archive.service import ArchiveError, import_archive
 
     async def work(engine: Any) -> None:
         await _migrate(engine)

@@ -1,0 +1,197 @@
+"""Export everything to a versioned archive, and import one into an empty database.
+
+The archive is gzip-compressed JSON lines: a header (format, version, row counts), one line per
+row, and a trailer with the SHA-256 of every row line, so a truncated or altered file is
+refused before anything is written. Login sessions and calendar-feed tokens are secrets of the
+running system and are not exported; password hashes only when asked for.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import sys
+import zlib
+from collections.abc import AsyncIterator, Callable
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+from piccolo.columns import Date, ForeignKey, Timestamptz
+from piccolo.engine.base import Engine
+from piccolo.table import Table
+
+from backend.accounts.tables import User
+from backend.attendance.tables import Attendance, AttendanceAudit
+from backend.db.engine import is_sqlite, write_transaction
+from backend.db.schema import bind
+from backend.groups.tables import Group, GroupFacilitator, Member, Membership
+from backend.scheduling.tables import Series, Session
+
+FORMAT = "lingkar-archive"
+VERSION = 1
+BATCH = 1000
+# In dependency order: every row's references are already there when it is inserted.
+ARCHIVED_TABLES: tuple[type[Table], ...] = (
+    Member,
+    User,
+    Group,
+    GroupFacilitator,
+    Membership,
+    Series,
+    Session,
+    Attendance,
+    AttendanceAudit,
+)
+BY_NAME = {t._meta.tablename: t for t in ARCHIVED_TABLES}
+
+
+class ArchiveError(Exception):
+    """The archive cannot be imported; nothing was written."""
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def _progress(stream: TextIO | None) -> Callable[[str, int, int], None]:
+    def report(table: str, done: int, total: int) -> None:
+        if stream is not None and total and (done == total or done % 10_000 == 0):
+            stream.write(f"\r  {table}: {done:,}/{total:,} rows")
+            if done == total:
+                stream.write("\n")
+            stream.flush()
+
+    return report
+
+
+async def _rows(table: type[Table]) -> AsyncIterator[dict[str, Any]]:
+    pk = table._meta.primary_key
+    last = 0
+    while True:
+        batch = await table.select().where(pk > last).order_by(pk).limit(BATCH)
+        if not batch:
+            return
+        for row in batch:
+            yield row
+        last = batch[-1][pk._meta.name]
+
+
+async def export_archive(
+    path: Path, *, include_password_hashes: bool = False, progress: TextIO | None = sys.stderr
+) -> dict[str, int]:
+    counts = {t._meta.tablename: await t.count() for t in ARCHIVED_TABLES}
+    digest = hashlib.sha256()
+    report = _progress(progress)
+    tmp = path.with_name(path.name + ".partial")
+    with gzip.open(tmp, "wt", encoding="utf-8") as out:
+        header = {"format": FORMAT, "version": VERSION, "created_at": datetime.now().isoformat(),
+                  "password_hashes": include_password_hashes, "counts": counts}
+        out.write(json.dumps(header) + "\n")
+        for table in ARCHIVED_TABLES:
+            name = table._meta.tablename
+            done = 0
+            async for row in _rows(table):
+                if table is User and not include_password_hashes:
+                    row = {**row, "password_hash": ""}
+                line = json.dumps({"t": name, "r": {k: _plain(v) for k, v in row.items()}},
+                                  sort_keys=True, ensure_ascii=False)
+                digest.update(line.encode())
+                out.write(line + "\n")
+                done += 1
+                report(name, done, counts[name])
+        out.write(json.dumps({"end": True, "sha256": digest.hexdigest()}) + "\n")
+    tmp.replace(path)
+    if progress is not None:
+        progress.write(f"Exported {sum(counts.values()):,} rows to {path}\n")
+    return counts
+
+
+def _decoders(table: type[Table]) -> dict[str, Callable[[Any], Any]]:
+    decoders: dict[str, Callable[[Any], Any]] = {}
+    for column in table._meta.columns:
+        if isinstance(column, Timestamptz):
+            decoders[column._meta.name] = datetime.fromisoformat
+        elif isinstance(column, Date):
+            decoders[column._meta.name] = date.fromisoformat
+        elif isinstance(column, ForeignKey):
+            decoders[column._meta.name] = int
+    return decoders
+
+
+def read_archive(path: Path) -> tuple[dict[str, Any], dict[str, list[dict[str, Any]]]]:
+    """Read and check the whole archive; raises ArchiveError on anything wrong."""
+    rows: dict[str, list[dict[str, Any]]] = {name: [] for name in BY_NAME}
+    digest = hashlib.sha256()
+    trailer = None
+    try:
+        with gzip.open(path, "rt", encoding="utf-8") as archive:
+            header = json.loads(archive.readline() or "null")
+            if not isinstance(header, dict) or header.get("format") != FORMAT:
+                raise ArchiveError(f"{path} is not a Lingkar archive.")
+            if header.get("version") != VERSION:
+                raise ArchiveError(f"Archive version {header.get('version')} is not supported "
+                                   f"(this Lingkar reads version {VERSION}).")
+            for number, line in enumerate(archive, start=2):
+                record = json.loads(line)
+                if record.get("end"):
+                    trailer = record
+                    break
+                table, row = record.get("t"), record.get("r")
+                if table not in BY_NAME or not isinstance(row, dict):
+                    raise ArchiveError(f"Line {number} of the archive is not a known record.")
+                digest.update(line.rstrip("\n").encode())
+                decoders = _decoders(BY_NAME[table])
+                rows[table].append(
+                    {k: (decoders[k](v) if k in decoders and v is not None else v)
+                     for k, v in row.items()}
+                )
+    except (OSError, EOFError, zlib.error, UnicodeDecodeError, json.JSONDecodeError,
+            ValueError, TypeError) as exc:
+        if isinstance(exc, ArchiveError):
+            raise
+        raise ArchiveError(f"The archive is damaged or incomplete: {exc}") from exc
+    if trailer is None:
+        raise ArchiveError("The archive is incomplete: its closing checksum is missing.")
+    if trailer.get("sha256") != digest.hexdigest():
+        raise ArchiveError("The archive's checksum does not match its contents.")
+    counts = header.get("counts", {})
+    for name, table_rows in rows.items():
+        if counts.get(name) != len(table_rows):
+            raise ArchiveError(f"The archive says {counts.get(name)} {name} rows but holds "
+                               f"{len(table_rows)}.")
+    return header, rows
+
+
+async def import_archive(path: Path, engine: Engine,
+                         progress: TextIO | None = sys.stderr) -> dict[str, int]:
+    header, rows = read_archive(path)
+    bind(engine)
+    report = _progress(progress)
+    async with write_transaction(engine):
+        for table in ARCHIVED_TABLES:
+            if await table.count() > 0:
+                raise ArchiveError(
+                    "The database is not empty; import only into a new, empty database."
+                )
+        for table in ARCHIVED_TABLES:
+            name = table._meta.tablename
+            table_rows = rows[name]
+            for start in range(0, len(table_rows), BATCH):
+                chunk = table_rows[start : start + BATCH]
+                await table.insert(*[table(**row) for row in chunk])
+                report(name, start + len(chunk), len(table_rows))
+        if not is_sqlite(engine):
+            for table in ARCHIVED_TABLES:
+                name = table._meta.tablename
+                await engine.run_ddl(
+                    f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
+                    f"COALESCE((SELECT MAX(id) FROM {name}), 0) + 1, false)"
+                )
+    counts = {name: len(r) for name, r in rows.items()}
+    if progress is not None:
+        progress.write(f"Imported {sum(counts.values()):,} rows from {path}\n")
+    return counts
