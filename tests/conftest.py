@@ -7,11 +7,13 @@ import asyncio
 import os
 import secrets
 import shutil
+import socket
 import subprocess
 import sys
 import threading
-from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -310,8 +312,17 @@ async def member_actor(
 def mkdocs_build(dest: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     """``mkdocs build --strict`` of the real site into ``dest``."""
     return subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict",
-         "-f", str(REPO / "mkdocs.yml"), "-d", str(dest)],
+        [
+            sys.executable,
+            "-m",
+            "mkdocs",
+            "build",
+            "--strict",
+            "-f",
+            str(REPO / "mkdocs.yml"),
+            "-d",
+            str(dest),
+        ],
         cwd=REPO,
         env={**os.environ, "NO_MKDOCS_2_WARNING": "1", **(env or {})},
         capture_output=True,
@@ -327,3 +338,116 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     result = mkdocs_build(dest, env={"LINGKAR_GUIDES_DIR": ""})
     assert result.returncode == 0, result.stdout + result.stderr
     return dest
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class LiveServer:
+    url: str
+    env: dict[str, str]
+    process: subprocess.Popen
+    counter: int = 0
+    clients: list[httpx.Client] = field(default_factory=list)
+
+    def cli(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "backend.cli", *args],
+            input=stdin,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=60,
+        )
+
+    def account(self, role: str = "facilitator") -> tuple[str, str]:
+        """A new admin or facilitator account: (email, password)."""
+        self.counter += 1
+        email = f"{role}{self.counter}-{secrets.token_hex(3)}@e2e.example"
+        self.cli(
+            "create-user",
+            "--email",
+            email,
+            "--name",
+            f"{role.title()} {self.counter}",
+            "--role",
+            role,
+            stdin=PASSWORD + "\n",
+        )
+        return email, PASSWORD
+
+    def api(self, email: str, password: str = PASSWORD) -> httpx.Client:
+        """An HTTP client logged in as ``email``, sending the CSRF header on writes."""
+        client = httpx.Client(base_url=self.url, timeout=30)
+        response = client.post("/api/v1/auth/login", json={"email": email, "password": password})
+        response.raise_for_status()
+        client.get("/api/v1/me")
+        client.headers["x-csrftoken"] = client.cookies.get("csrftoken", "")
+        self.clients.append(client)
+        return client
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory, built_site: Path) -> Iterator[LiveServer]:
+    var_dir = tmp_path_factory.mktemp("e2e-var")
+    port = _free_port()
+    env = {
+        **os.environ,
+        "LINGKAR_VAR_DIR": str(var_dir),
+        "LINGKAR_DATABASE_URL": str(var_dir / "e2e.sqlite3"),
+        "LINGKAR_PORT": str(port),
+        "LINGKAR_DEMO_DATA": "0",
+        "LINGKAR_LOGIN_ATTEMPTS_PER_MINUTE": "1000",
+        "PICCOLO_CONF": "backend.db.piccolo_conf",
+    }
+    env["LINGKAR_SITE_DIR"] = str(built_site)
+    subprocess.run(
+        [sys.executable, "-m", "backend.cli", "migrate"],
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "granian",
+            "--interface",
+            "asgi",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--no-ws",
+            "--log-level",
+            "warning",
+            "backend.app:create_app",
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url + "/api/v1/purposes", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    else:
+        process.kill()
+        raise RuntimeError("the server did not start: " + process.stdout.read().decode())
+    server = LiveServer(url=url, env=env, process=process)
+    yield server
+    for client in server.clients:
+        client.close()
+    process.terminate()
+    process.wait(timeout=10)

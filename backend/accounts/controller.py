@@ -1,15 +1,13 @@
 from __future__ import annotations
 
-from typing import Annotated
-
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import Cookie
 from litestar.di import Provide
-from litestar.params import Parameter
 
 from backend.accounts import service
 from backend.accounts.auth import SESSION_COOKIE, provide_user, requires_admin, requires_login
 from backend.accounts.schemas import CurrentUser, LoginInput, UserCreate, UserList, UserRead
+from backend.lib.types import LimitParam, OffsetParam
 from backend.settings import Settings
 
 
@@ -72,8 +70,8 @@ class UserController(Controller):
     @get("/", summary="List users (admins)")
     async def list_users(
         self,
-        limit: Annotated[int, Parameter(ge=1, le=500)] = 100,
-        offset: Annotated[int, Parameter(ge=0)] = 0,
+        limit: LimitParam = 100,
+        offset: OffsetParam = 0,
     ) -> UserList:
         return await service.list_users(limit=limit, offset=offset)
 

@@ -21,6 +21,7 @@ from backend.groups.schemas import (
     MemberRead,
     Roster,
 )
+from backend.lib.types import LimitParam, OffsetParam
 
 GroupId = Annotated[int, Parameter(ge=1, le=2**62, description="The group's id")]
 MemberId = Annotated[int, Parameter(ge=1, le=2**62, description="The member's id")]
@@ -35,8 +36,8 @@ class MemberController(Controller):
     async def list_members(
         self,
         q: Annotated[str | None, Parameter(max_length=120)] = None,
-        limit: Annotated[int, Parameter(ge=1, le=500)] = 100,
-        offset: Annotated[int, Parameter(ge=0)] = 0,
+        limit: LimitParam = 100,
+        offset: OffsetParam = 0,
     ) -> MemberList:
         return await service.list_members(q, limit, offset)
 

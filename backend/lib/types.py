@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import msgspec
+from litestar.params import Parameter
 from msgspec import Meta
 
 from backend.domain.vocabulary import PurposeCode
@@ -31,3 +32,8 @@ class Input(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 
 class Output(msgspec.Struct, kw_only=True):
     """Base of every response body."""
+
+
+# Query parameters shared by every paginated list.
+OffsetParam = Annotated[int, Parameter(ge=0, le=1_000_000_000, description="Rows to skip")]
+LimitParam = Annotated[int, Parameter(ge=1, le=500, description="Rows to return (1-500)")]
