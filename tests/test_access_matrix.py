@@ -1,0 +1,244 @@
+"""Every route of the application against the role matrix.
+
+The first test fails when a route exists that this matrix does not list, so a new route cannot
+arrive without a decision about who may use it. The second calls every route as each role and
+checks the answer: allowed roles are never refused (401/403, or a redirect to the login page),
+refused roles never get through.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from backend.scheduling.tables import Session
+
+ANON, MEMBER, OUTSIDER, FACILITATOR, ADMIN = (
+    "anonymous",
+    "member",
+    "outsider",
+    "facilitator",
+    "admin",
+)
+ROLES = (ANON, MEMBER, OUTSIDER, FACILITATOR, ADMIN)
+PUBLIC = frozenset(ROLES)
+LOGIN = frozenset({MEMBER, OUTSIDER, FACILITATOR, ADMIN})
+MEMBER_ONLY = frozenset({MEMBER})
+STAFF = frozenset({OUTSIDER, FACILITATOR, ADMIN})
+GROUP = frozenset({FACILITATOR, ADMIN})
+ADMIN_ONLY = frozenset({ADMIN})
+# Routes checked in their own tests because calling them changes who is logged in.
+OWN_TESTS = frozenset(
+    {"POST /api/v1/auth/login", "POST /login", "POST /logout", "POST /api/v1/auth/logout", "GET /"}
+)
+# Routes that exist only when the guides site has been built.
+SITE_ROUTES = frozenset({"GET /guides", "GET /guides/{file_path}", "HEAD /guides/{file_path}"})
+
+MATRIX: dict[str, frozenset[str]] = {
+    "POST /api/v1/auth/login": PUBLIC,
+    "POST /api/v1/auth/logout": LOGIN,
+    "GET /api/v1/me": LOGIN,
+    "GET /api/v1/users": ADMIN_ONLY,
+    "POST /api/v1/users": ADMIN_ONLY,
+    "GET /api/v1/members": STAFF,
+    "POST /api/v1/members": STAFF,
+    "GET /api/v1/members/{member_id}": STAFF,
+    "GET /api/v1/groups": STAFF,
+    "POST /api/v1/groups": STAFF,
+    "GET /api/v1/groups/{group_id}": GROUP,
+    "PATCH /api/v1/groups/{group_id}": GROUP,
+    "GET /api/v1/groups/{group_id}/members": GROUP,
+    "POST /api/v1/groups/{group_id}/members": GROUP,
+    "DELETE /api/v1/groups/{group_id}/members/{member_id}": GROUP,
+    "GET /api/v1/purposes": PUBLIC,
+    "GET /api/v1/guides": PUBLIC,
+    # pages
+    "GET /": PUBLIC,
+    "GET /login": PUBLIC,
+    "POST /login": PUBLIC,
+    "POST /logout": LOGIN,
+    "GET /dashboard": STAFF,
+    "GET /groups/new": STAFF,
+    "POST /groups/new": STAFF,
+    "GET /groups/{group_id}": GROUP,
+    "POST /groups/{group_id}/enrol": GROUP,
+    "POST /groups/{group_id}/members/{member_id}/end": GROUP,
+    "GET /admin/users": ADMIN_ONLY,
+    "POST /admin/users": ADMIN_ONLY,
+    "GET /my": LOGIN,
+    "GET /static/{file_path}": PUBLIC,
+    "HEAD /static/{file_path}": PUBLIC,
+    "GET /guides/{file_path}": PUBLIC,
+    "HEAD /guides/{file_path}": PUBLIC,
+    "GET /guides": PUBLIC,
+}
+
+# Bodies valid enough that a refusal can only come from the access rules.
+BODIES: dict[str, Any] = {
+    "POST /api/v1/users": {
+        "email": "x{n}@test.example",
+        "display_name": "X",
+        "role": "facilitator",
+        "password": "long enough",
+    },
+    "POST /api/v1/members": {"display_name": "Someone"},
+    "POST /api/v1/groups": {
+        "name": "G",
+        "kind": "support",
+        "purposes": ["mutual-aid"],
+        "capacity": 5,
+        "timezone": "Asia/Jakarta",
+    },
+    "PATCH /api/v1/groups/{group_id}": {"description": "changed"},
+    "POST /api/v1/groups/{group_id}/members": {
+        "member_id": "{spare_member_id}",
+        "consent_given": True,
+    },
+}
+FORMS: dict[str, dict[str, str]] = {
+    "POST /groups/new": {
+        "name": "G",
+        "kind": "support",
+        "purposes": "mutual-aid",
+        "capacity": "5",
+        "timezone": "Asia/Jakarta",
+    },
+    "POST /groups/{group_id}/enrol": {"new_name": "Walk-in", "consent_given": "1"},
+    "POST /admin/users": {
+        "email": "y{n}@test.example",
+        "display_name": "Y",
+        "role": "facilitator",
+        "password": "long enough",
+    },
+}
+EXTRA_MATRICES: list[dict[str, frozenset[str]]] = []
+
+
+def app_routes(app) -> set[str]:
+    found = set()
+    for route in app.routes:
+        path = re.sub(r"\{(\w+):[^}]+\}", r"{\1}", route.path)
+        if path.startswith("/schema"):
+            continue
+        for handler in getattr(route, "route_handlers", []):
+            for method in getattr(handler, "http_methods", ()):
+                if method != "OPTIONS":
+                    found.add(f"{method} {path}")
+    return found
+
+
+def full_matrix() -> dict[str, frozenset[str]]:
+    merged = dict(MATRIX)
+    for extra in EXTRA_MATRICES:
+        merged.update(extra)
+    return merged
+
+
+async def test_every_route_has_a_decided_access_rule(app):
+    missing = sorted(app_routes(app) - set(full_matrix()))
+    assert not missing, f"routes without an entry in the access matrix: {missing}"
+    stale = sorted(set(full_matrix()) - app_routes(app) - SITE_ROUTES)
+    assert not stale, f"matrix entries for routes that no longer exist: {stale}"
+
+
+@pytest.fixture
+async def world(make_actor, member_actor, new_group, new_member, enrol, facilitator, admin):
+    group = await new_group(capacity=10)
+    member, member_record = await member_actor()
+    await enrol(group["id"], member_record["id"])
+    spare = await new_member()
+    outsider = await make_actor("facilitator")
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(days=7)
+    rows = await Session.insert(
+        Session(
+            group=group["id"],
+            starts_at=start,
+            ends_at=start + timedelta(hours=2),
+            updated_at=start,
+            location="Hall",
+            topic="Opening",
+        )
+    ).returning(Session.id)
+    from tests.conftest import http_client
+
+    anonymous = http_client(facilitator.client._transport.app)  # type: ignore[attr-defined]
+    clients = {
+        ANON: anonymous,
+        MEMBER: member.client,
+        OUTSIDER: outsider.client,
+        FACILITATOR: facilitator.client,
+        ADMIN: admin.client,
+    }
+    params = {
+        "group_id": group["id"],
+        "member_id": member_record["id"],
+        "spare_member_id": spare["id"],
+        "session_id": rows[0]["id"],
+        "file_path": "lingkar.css",
+        "token": "not-a-real-token",
+    }
+    yield clients, params
+    await anonymous.aclose()
+
+
+def refused(response) -> bool:
+    if response.status_code in (401, 403):
+        return True
+    return response.is_redirect and response.headers.get("location", "").endswith("/login")
+
+
+def fill(value: Any, params: dict[str, Any], counter: int) -> Any:
+    if isinstance(value, dict):
+        return {k: fill(v, params, counter) for k, v in value.items()}
+    if isinstance(value, str):
+        if value.startswith("{") and value.endswith("}") and value[1:-1] in params:
+            return params[value[1:-1]]
+        return value.replace("{n}", str(counter))
+    return value
+
+
+async def test_each_role_gets_exactly_what_the_matrix_allows(app, world):
+    clients, params = world
+    counter = 0
+    failures = []
+    for route, allowed in sorted(full_matrix().items()):
+        if route in OWN_TESTS:
+            continue
+        method, template = route.split(" ", 1)
+        if route in SITE_ROUTES:
+            continue  # served only when the site is built; see tests/e2e/test_site_pages.py
+        path = template.format(**params)
+        for role in ROLES:
+            counter += 1
+            kwargs: dict[str, Any] = {}
+            if route in BODIES:
+                kwargs["json"] = fill(BODIES[route], params, counter)
+            elif route in FORMS:
+                kwargs["data"] = fill(FORMS[route], params, counter)
+                kwargs["headers"] = {"x-csrftoken": clients[role].cookies.get("csrftoken", "")}
+            elif method in ("POST", "PUT", "PATCH"):
+                kwargs["json"] = {}
+            response = await clients[role].request(method, path, **kwargs)
+            assert response.status_code < 500, (route, role, response.text)
+            if role in allowed and refused(response):
+                failures.append(f"{route}: {role} was refused ({response.status_code})")
+            if role not in allowed and not (refused(response) or response.status_code == 404):
+                failures.append(f"{route}: {role} got through ({response.status_code})")
+    assert not failures, "\n".join(failures)
+
+
+async def test_home_sends_each_role_to_its_start_page(world):
+    clients, _ = world
+    expected = {
+        ANON: "/login",
+        MEMBER: "/my",
+        OUTSIDER: "/dashboard",
+        FACILITATOR: "/dashboard",
+        ADMIN: "/dashboard",
+    }
+    for role, target in expected.items():
+        response = await clients[role].get("/")
+        assert response.is_redirect and response.headers["location"].endswith(target), role
