@@ -392,20 +392,23 @@ class LiveServer:
         return client
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory, built_site: Path) -> Iterator[LiveServer]:
-    var_dir = tmp_path_factory.mktemp("e2e-var")
-    port = _free_port()
-    env = {
+def server_env(var_dir: Path, database_url: str | None = None, **extra: str) -> dict[str, str]:
+    """The environment of a Lingkar server process on a free port."""
+    return {
         **os.environ,
         "LINGKAR_VAR_DIR": str(var_dir),
-        "LINGKAR_DATABASE_URL": str(var_dir / "e2e.sqlite3"),
-        "LINGKAR_PORT": str(port),
+        "LINGKAR_DATABASE_URL": database_url or str(var_dir / "lingkar.sqlite3"),
+        "LINGKAR_PORT": str(_free_port()),
         "LINGKAR_DEMO_DATA": "0",
-        "LINGKAR_LOGIN_ATTEMPTS_PER_MINUTE": "1000",
+        "LINGKAR_LOGIN_ATTEMPTS_PER_MINUTE": "100000",
+        "LINGKAR_SECRET_KEY": "test-secret-key-for-server-processes",
         "PICCOLO_CONF": "backend.db.piccolo_conf",
+        **extra,
     }
-    env["LINGKAR_SITE_DIR"] = str(built_site)
+
+
+def start_server(env: dict[str, str]) -> subprocess.Popen:
+    """``lingkar migrate`` then granian serving the app; returns once it answers."""
     subprocess.run(
         [sys.executable, "-m", "backend.cli", "migrate"],
         env=env,
@@ -424,7 +427,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory, built_site: Path) -> I
             "--host",
             "127.0.0.1",
             "--port",
-            str(port),
+            env["LINGKAR_PORT"],
             "--no-ws",
             "--log-level",
             "warning",
@@ -434,18 +437,25 @@ def live_server(tmp_path_factory: pytest.TempPathFactory, built_site: Path) -> I
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
-    url = f"http://127.0.0.1:{port}"
+    url = f"http://127.0.0.1:{env['LINGKAR_PORT']}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
+        if process.poll() is not None:
+            break
         try:
             if httpx.get(url + "/api/v1/purposes", timeout=1).status_code == 200:
-                break
+                return process
         except httpx.HTTPError:
-            time.sleep(0.2)
-    else:
-        process.kill()
-        raise RuntimeError("the server did not start: " + process.stdout.read().decode())
-    server = LiveServer(url=url, env=env, process=process)
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError("the server did not start: " + process.stdout.read().decode())
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory, built_site: Path) -> Iterator[LiveServer]:
+    env = server_env(tmp_path_factory.mktemp("e2e-var"), LINGKAR_SITE_DIR=str(built_site))
+    process = start_server(env)
+    server = LiveServer(url=f"http://127.0.0.1:{env['LINGKAR_PORT']}", env=env, process=process)
     yield server
     for client in server.clients:
         client.close()
