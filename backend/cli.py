@@ -122,6 +122,7 @@ def build_site(settings: Settings) -> int:
             str(settings.site_dir),
         ],
         cwd=REPO_ROOT,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
         check=False,
     )
     return result.returncode
