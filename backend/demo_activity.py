@@ -6,4 +6,7 @@ from typing import Any
 
 
 async def add_demo_activity(groups_with_owners: list[tuple[Any, Any]], members: list[Any]) -> None:
-    return None
+    # Roll calls come last: they need the sessions the scheduling feature adds above.
+    from backend.attendance.demo import add_demo_rolls
+
+    await add_demo_rolls(groups_with_owners)

@@ -1,0 +1,68 @@
+"""Roll calls for the demo groups' past sessions, taken through the attendance service."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime
+from typing import Any
+
+from backend.attendance import service
+from backend.attendance.schemas import RollInput, RollRecordInput
+from backend.lib.purposes import from_mask
+from backend.scheduling.tables import Session
+
+NOTES = (
+    "Shared a difficult week; check in before next session.",
+    "Helped a newer member settle in.",
+    "Asked about transport support.",
+    "Quiet today but stayed to the end.",
+)
+
+
+async def add_demo_rolls(groups_with_owners: list[tuple[Any, Any]], seed: int = 7) -> int:
+    """Take the roll of every past, not cancelled demo session that has none; returns how many.
+
+    Statuses, participation and purposes vary per member, with a few members drifting away
+    (absent from the latest sessions) so the follow-up list has something to show.
+    """
+    chooser = random.Random(seed)  # demo data, not security
+    taken = 0
+    for group, actor in groups_with_owners:
+        sessions = (
+            await Session.select(Session.id)
+            .where(
+                Session.group == group.id,
+                Session.status != "cancelled",
+                Session.roll_taken_at.is_null(),
+                Session.starts_at <= datetime.now(UTC),
+            )
+            .order_by(Session.starts_at)
+        )
+        for number, row in enumerate(sessions):
+            session = await service.session_for_staff(actor, row["id"])
+            members = await service.eligible_members(session)
+            declared = from_mask(session["purpose_mask"])
+            records = []
+            for index, member in enumerate(members):
+                drifting = index % 7 == 3 and number >= len(sessions) - 3
+                roll = chooser.random()
+                if drifting or roll < 0.1:
+                    status = "absent"
+                elif roll < 0.18:
+                    status = "excused"
+                elif roll < 0.28:
+                    status = "late"
+                else:
+                    status = "present"
+                if status == "absent" and chooser.random() < 0.5:
+                    continue  # left out of the roll: counts as absent too
+                record: dict[str, Any] = {"member_id": member["member_id"], "status": status}
+                if status in ("present", "late"):
+                    record["participation"] = chooser.choice(("observed", "contributed", "led"))
+                    record["purposes"] = chooser.sample(declared, chooser.randint(0, len(declared)))
+                if chooser.random() < 0.08:
+                    record["note"] = chooser.choice(NOTES)
+                records.append(RollRecordInput(**record))
+            await service.put_roll(actor, row["id"], RollInput(records=records))
+            taken += 1
+    return taken

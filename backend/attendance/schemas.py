@@ -1,0 +1,96 @@
+"""Roll calls, their audit trail, and a member's own attendance.
+
+Nothing a member receives carries a ``note`` field: :class:`MemberRecord` and
+:class:`MemberSummary` are separate structs from the staff-only :class:`RollRecord`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+import msgspec
+from msgspec import Meta
+
+from backend.lib.types import Id, Input, Note, Output, PurposeCode
+
+StatusName = Literal["present", "late", "excused", "absent"]
+ParticipationName = Literal["observed", "contributed", "led"]
+RecordPurposes = Annotated[list[PurposeCode], Meta(max_length=6)]
+
+
+class RollRecordInput(Input):
+    member_id: Id
+    status: StatusName
+    participation: ParticipationName | None = None
+    purposes: RecordPurposes = msgspec.field(default_factory=list)
+    note: Note | None = None
+
+
+class RollInput(Input):
+    """The whole roll of one session: members left out of a repeated roll lose their record."""
+
+    records: Annotated[list[RollRecordInput], Meta(max_length=500)]
+
+
+class RollRecord(Output):
+    member_id: int
+    display_name: str
+    status: StatusName
+    participation: ParticipationName | None
+    purposes: list[str]
+    note: str | None
+    updated_at: datetime
+    updated_by: int | None
+
+
+class Roll(Output):
+    session_id: int
+    group_id: int
+    starts_at: datetime
+    session_status: str
+    roll_taken_at: datetime | None
+    records: list[RollRecord]
+
+
+class AuditEntry(Output):
+    id: int
+    member_id: int
+    display_name: str
+    changed_by: int | None
+    changed_by_name: str | None
+    changed_at: datetime
+    # The record before and after the change (``null`` when created or removed). Staff only:
+    # it includes the confidential note.
+    before: dict | None
+    after: dict | None
+
+
+class History(Output):
+    session_id: int
+    entries: list[AuditEntry]
+
+
+class MemberRecord(Output):
+    session_id: int
+    group_id: int
+    starts_at: datetime
+    status: StatusName
+    participation: ParticipationName | None
+    purposes: list[str]
+
+
+class MemberSummary(Output):
+    held: int
+    present: int
+    late: int
+    excused: int
+    absent: int
+    # (present + late) / held, rounded to 4 decimals; null when no session was held.
+    attendance_rate: float | None
+    current_absence_streak: int
+
+
+class MemberAttendance(Output):
+    records: list[MemberRecord]
+    summary: MemberSummary

@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import msgspec
+
+from backend.lib.types import Output
+
+
+class MemberFigures(Output):
+    member_id: int
+    display_name: str
+    held: int
+    present: int
+    late: int
+    excused: int
+    absent: int
+    attendance_rate: float | None  # (present + late) / held; null when held == 0
+    absence_streak: int
+
+
+class SessionFigures(Output):
+    session_id: int
+    starts_at: datetime
+    present: int
+    late: int
+    excused: int
+    absent: int
+    attendance_rate: float | None
+
+
+class PurposeMember(Output):
+    member_id: int
+    sessions: int
+
+
+class PurposeCoverage(Output):
+    purpose: str
+    sessions_served: int
+    share: float | None  # sessions_served / held_sessions; null when no session was held
+    members: list[PurposeMember]
+
+
+class FollowUp(Output):
+    member_id: int
+    display_name: str
+    # "absence-streak": absent from the last two or more held sessions in a row;
+    # "low-recent-rate": attended fewer than half of their last (up to) four held sessions.
+    reasons: list[str]
+    absence_streak: int
+    recent_held: int
+    recent_attended: int
+
+
+class GroupReport(Output):
+    group_id: int
+    from_: date | None = msgspec.field(name="from")
+    to: date | None
+    held_sessions: int
+    awaiting_roll_call: int
+    members: list[MemberFigures]
+    sessions: list[SessionFigures]
+    purpose_coverage: list[PurposeCoverage]
+    follow_up: list[FollowUp]
