@@ -28,14 +28,31 @@ async def populated(facilitator, new_group, new_member, enrol):
         await enrol(group["id"], member["id"])
     start = datetime(2026, 1, 6, 11, 0, tzinfo=UTC)
     rows = await Session.insert(
-        *[Session(group=group["id"], starts_at=start + timedelta(weeks=w),
-                  ends_at=start + timedelta(weeks=w, hours=2), updated_at=start,
-                  roll_taken_at=start + timedelta(weeks=w, hours=2)) for w in range(3)]
+        *[
+            Session(
+                group=group["id"],
+                starts_at=start + timedelta(weeks=w),
+                ends_at=start + timedelta(weeks=w, hours=2),
+                updated_at=start,
+                roll_taken_at=start + timedelta(weeks=w, hours=2),
+            )
+            for w in range(3)
+        ]
     ).returning(Session.id)
     await Attendance.insert(
-        *[Attendance(session=r["id"], group=group["id"], member=members[0]["id"],
-                     status="present", participation="led", purpose_mask=1,
-                     note="confidential", updated_at=start) for r in rows]
+        *[
+            Attendance(
+                session=r["id"],
+                group=group["id"],
+                member=members[0]["id"],
+                status="present",
+                participation="led",
+                purpose_mask=1,
+                note="confidential",
+                updated_at=start,
+            )
+            for r in rows
+        ]
     )
     return group
 
@@ -105,9 +122,18 @@ def test_cli_refuses_corrupt_file_with_a_message(tmp_path: Path):
 
     bad = tmp_path / "bad.archive"
     bad.write_bytes(b"garbage")
-    env = {**os.environ, "LINGKAR_VAR_DIR": str(tmp_path), "LINGKAR_DEMO_DATA": "0",
-           "LINGKAR_DATABASE_URL": str(tmp_path / "x.sqlite3")}
-    result = subprocess.run([sys.executable, "-m", "backend.cli", "import", str(bad)], env=env,
-                            capture_output=True, text=True, timeout=120)
+    env = {
+        **os.environ,
+        "LINGKAR_VAR_DIR": str(tmp_path),
+        "LINGKAR_DEMO_DATA": "0",
+        "LINGKAR_DATABASE_URL": str(tmp_path / "x.sqlite3"),
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "backend.cli", "import", str(bad)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 1
     assert "damaged or incomplete" in result.stderr
