@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from litestar import Litestar, Router
+from litestar import Litestar, Request, Router
 from litestar.config.csrf import CSRFConfig
 from litestar.contrib.jinja import JinjaTemplateEngine
 from litestar.logging import LoggingConfig
@@ -18,6 +18,16 @@ from litestar.template.config import TemplateConfig
 from backend.accounts.auth import SessionAuthMiddleware
 from backend.accounts.controller import AuthController, MeController, UserController
 from backend.accounts.service import AccountThrottle
+from backend.attendance.controller import (
+    MemberAttendanceController,
+    MyAttendanceController,
+    RollCallController,
+)
+from backend.calendar.controller import (
+    CalendarFeedController,
+    GroupCalendarController,
+    MyCalendarLinkController,
+)
 from backend.db.engine import build_engine, start_engine, stop_engine
 from backend.db.schema import bind
 from backend.groups.controller import GroupController, MemberController
@@ -25,6 +35,12 @@ from backend.guides.controller import GuideController
 from backend.lib.errors import EXCEPTION_HANDLERS
 from backend.lib.security import SecurityHeadersMiddleware
 from backend.purposes.controller import PurposeController
+from backend.reports.controller import ReportController
+from backend.scheduling.controller import (
+    GroupSessionController,
+    MySessionController,
+    SessionController,
+)
 from backend.settings import Settings, get_settings
 
 WEB_DIR = Path(__file__).parent / "web"
@@ -38,6 +54,16 @@ API_CONTROLLERS: list = [
     GroupController,
     PurposeController,
     GuideController,
+    GroupSessionController,
+    SessionController,
+    MySessionController,
+    GroupCalendarController,
+    MyCalendarLinkController,
+    CalendarFeedController,
+    RollCallController,
+    MyAttendanceController,
+    MemberAttendanceController,
+    ReportController,
 ]
 
 
@@ -58,8 +84,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
     async def on_shutdown(app: Litestar) -> None:
         await stop_engine(engine)
 
-    def is_login_attempt(request) -> bool:
-        return request.method == "POST" and request.url.path in LOGIN_PATHS
+    async def is_login_attempt(request: Request) -> bool:
+        # async: a plain function would be sent to a thread pool on every request.
+        return request.scope["method"] == "POST" and request.scope["path"] in LOGIN_PATHS
 
     route_handlers: list = [*API_CONTROLLERS, *_web_routers()]
     route_handlers.append(
@@ -120,4 +147,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app.state.engine = engine
     app.state.throttle = AccountThrottle()
     logging.getLogger("lingkar").setLevel(logging.INFO)
+    # aiosqlite logs every statement with its parameters at DEBUG: that would put confidential
+    # notes and password hashes into the logs, so it never logs below INFO.
+    logging.getLogger("aiosqlite").setLevel(logging.INFO)
     return app

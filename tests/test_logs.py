@@ -21,22 +21,27 @@ async def test_passwords_tokens_and_notes_stay_out_of_the_logs(
     start = datetime.now(UTC).replace(microsecond=0) - timedelta(days=2)
     session = (
         await Session.insert(
-            Session(group=group["id"], starts_at=start, ends_at=start + timedelta(hours=1),
-                    updated_at=start)
+            Session(
+                group=group["id"],
+                starts_at=start,
+                ends_at=start + timedelta(hours=1),
+                updated_at=start,
+            )
         ).returning(Session.id)
     )[0]["id"]
     roll = {"records": [{"member_id": member["id"], "status": "present", "note": NOTE}]}
     saved = await facilitator.client.put(f"/api/v1/sessions/{session}/attendance", json=roll)
     assert saved.status_code == 200, saved.text
-    too_long = {"records": [{"member_id": member["id"], "status": "present",
-                             "note": NOTE * 100}]}
+    too_long = {"records": [{"member_id": member["id"], "status": "present", "note": NOTE * 100}]}
     assert (
         await facilitator.client.put(f"/api/v1/sessions/{session}/attendance", json=too_long)
     ).status_code == 400
-    await client.post("/api/v1/auth/login",
-                      json={"email": "logged@test.example", "password": "member secret pw"})
-    await client.post("/api/v1/auth/login",
-                      json={"email": "logged@test.example", "password": "wrong secret pw"})
+    await client.post(
+        "/api/v1/auth/login", json={"email": "logged@test.example", "password": "member secret pw"}
+    )
+    await client.post(
+        "/api/v1/auth/login", json={"email": "logged@test.example", "password": "wrong secret pw"}
+    )
     token = facilitator.client.cookies.get("lingkar_session")
 
     logged = caplog.text

@@ -8,7 +8,7 @@ import time
 from collections import defaultdict, deque
 from datetime import UTC, datetime, timedelta
 
-from backend.accounts.passwords import hash_password, verify_password
+from backend.accounts.passwords import hash_password_async, verify_password_async
 from backend.accounts.schemas import CurrentUser, UserCreate, UserList, UserRead
 from backend.accounts.tables import AuthSession, User
 from backend.lib.errors import Conflict, TooManyRequests, Unauthenticated
@@ -101,7 +101,7 @@ async def create_user(
             email=email,
             display_name=display_name,
             role=role,
-            password_hash=hash_password(password),
+            password_hash=await hash_password_async(password),
             is_active=True,
             member=member_id,
             created_at=now(),
@@ -123,7 +123,7 @@ async def login(
     email = normalise_email(email)
     throttle.check(email)
     row = await User.select(*User.all_columns()).where(User.email == email).first()
-    valid = verify_password(row["password_hash"] if row else None, password)
+    valid = await verify_password_async(row["password_hash"] if row else None, password)
     if not row or not valid or not row["is_active"]:
         throttle.failed(email)
         raise Unauthenticated("The email or password is not right.")

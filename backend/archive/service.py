@@ -88,8 +88,13 @@ async def export_archive(
     report = _progress(progress)
     tmp = path.with_name(path.name + ".partial")
     with gzip.open(tmp, "wt", encoding="utf-8") as out:
-        header = {"format": FORMAT, "version": VERSION, "created_at": datetime.now().isoformat(),
-                  "password_hashes": include_password_hashes, "counts": counts}
+        header = {
+            "format": FORMAT,
+            "version": VERSION,
+            "created_at": datetime.now().isoformat(),
+            "password_hashes": include_password_hashes,
+            "counts": counts,
+        }
         out.write(json.dumps(header) + "\n")
         for table in ARCHIVED_TABLES:
             name = table._meta.tablename
@@ -97,8 +102,11 @@ async def export_archive(
             async for row in _rows(table):
                 if table is User and not include_password_hashes:
                     row = {**row, "password_hash": ""}
-                line = json.dumps({"t": name, "r": {k: _plain(v) for k, v in row.items()}},
-                                  sort_keys=True, ensure_ascii=False)
+                line = json.dumps(
+                    {"t": name, "r": {k: _plain(v) for k, v in row.items()}},
+                    sort_keys=True,
+                    ensure_ascii=False,
+                )
                 digest.update(line.encode())
                 out.write(line + "\n")
                 done += 1
@@ -133,8 +141,10 @@ def read_archive(path: Path) -> tuple[dict[str, Any], dict[str, list[dict[str, A
             if not isinstance(header, dict) or header.get("format") != FORMAT:
                 raise ArchiveError(f"{path} is not a Lingkar archive.")
             if header.get("version") != VERSION:
-                raise ArchiveError(f"Archive version {header.get('version')} is not supported "
-                                   f"(this Lingkar reads version {VERSION}).")
+                raise ArchiveError(
+                    f"Archive version {header.get('version')} is not supported "
+                    f"(this Lingkar reads version {VERSION})."
+                )
             for number, line in enumerate(archive, start=2):
                 record = json.loads(line)
                 if record.get("end"):
@@ -146,11 +156,20 @@ def read_archive(path: Path) -> tuple[dict[str, Any], dict[str, list[dict[str, A
                 digest.update(line.rstrip("\n").encode())
                 decoders = _decoders(BY_NAME[table])
                 rows[table].append(
-                    {k: (decoders[k](v) if k in decoders and v is not None else v)
-                     for k, v in row.items()}
+                    {
+                        k: (decoders[k](v) if k in decoders and v is not None else v)
+                        for k, v in row.items()
+                    }
                 )
-    except (OSError, EOFError, zlib.error, UnicodeDecodeError, json.JSONDecodeError,
-            ValueError, TypeError) as exc:
+    except (
+        OSError,
+        EOFError,
+        zlib.error,
+        UnicodeDecodeError,
+        json.JSONDecodeError,
+        ValueError,
+        TypeError,
+    ) as exc:
         if isinstance(exc, ArchiveError):
             raise
         raise ArchiveError(f"The archive is damaged or incomplete: {exc}") from exc
@@ -161,14 +180,16 @@ def read_archive(path: Path) -> tuple[dict[str, Any], dict[str, list[dict[str, A
     counts = header.get("counts", {})
     for name, table_rows in rows.items():
         if counts.get(name) != len(table_rows):
-            raise ArchiveError(f"The archive says {counts.get(name)} {name} rows but holds "
-                               f"{len(table_rows)}.")
+            raise ArchiveError(
+                f"The archive says {counts.get(name)} {name} rows but holds {len(table_rows)}."
+            )
     return header, rows
 
 
-async def import_archive(path: Path, engine: Engine,
-                         progress: TextIO | None = sys.stderr) -> dict[str, int]:
-    header, rows = read_archive(path)
+async def import_archive(
+    path: Path, engine: Engine, progress: TextIO | None = sys.stderr
+) -> dict[str, int]:
+    _header, rows = read_archive(path)
     bind(engine)
     report = _progress(progress)
     async with write_transaction(engine):
@@ -188,7 +209,7 @@ async def import_archive(path: Path, engine: Engine,
             for table in ARCHIVED_TABLES:
                 name = table._meta.tablename
                 await engine.run_ddl(
-                    f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
+                    f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "  # noqa: S608
                     f"COALESCE((SELECT MAX(id) FROM {name}), 0) + 1, false)"
                 )
     counts = {name: len(r) for name, r in rows.items()}

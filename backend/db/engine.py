@@ -21,7 +21,9 @@ from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
 
 BUSY_TIMEOUT_SECONDS = 30.0
-POOL_SIZE = 8
+# At most this many connections per process; further requests wait for one to be returned
+# instead of opening (and threading) a new one.
+POOL_SIZE = 16
 
 
 class PooledSQLiteTransaction(SQLiteTransaction):
@@ -46,12 +48,16 @@ class PooledSQLiteTransaction(SQLiteTransaction):
 
 
 class PooledSQLiteEngine(SQLiteEngine):
-    __slots__ = ("_idle", "_loop")
+    __slots__ = ("_idle", "_loop", "_open", "_slots", "write_lock")
 
     def __init__(self, path: str, **kwargs: Any) -> None:
         super().__init__(path=path, timeout=BUSY_TIMEOUT_SECONDS, **kwargs)
         self._idle: list[aiosqlite.Connection] = []
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._slots = asyncio.Semaphore(POOL_SIZE)
+        # Writers of this process queue here rather than polling SQLite's busy handler;
+        # writers in other processes are still serialised by BEGIN IMMEDIATE.
+        self.write_lock = asyncio.Lock()
 
     async def _connect(self) -> aiosqlite.Connection:
         connection = await aiosqlite.connect(**self.connection_kwargs)
@@ -70,17 +76,25 @@ class PooledSQLiteEngine(SQLiteEngine):
                 stale.stop()
             self._idle.clear()
             self._loop = loop
-        if self._idle:
-            return self._idle.pop()
-        return await self._connect()
+            self._slots = asyncio.Semaphore(POOL_SIZE)
+            self.write_lock = asyncio.Lock()
+        await self._slots.acquire()
+        try:
+            return self._idle.pop() if self._idle else await self._connect()
+        except BaseException:
+            self._slots.release()
+            raise
 
     async def release(self, connection: aiosqlite.Connection) -> None:
-        if connection.in_transaction:
-            await connection.rollback()
-        if len(self._idle) < POOL_SIZE and self._loop is asyncio.get_running_loop():
-            self._idle.append(connection)
-        else:
-            await connection.close()
+        try:
+            if connection.in_transaction:
+                await connection.rollback()
+        finally:
+            if self._loop is asyncio.get_running_loop():
+                self._idle.append(connection)
+                self._slots.release()
+            else:
+                await connection.close()
 
     async def close_pool(self) -> None:
         idle, self._idle = self._idle, []
@@ -151,7 +165,13 @@ async def write_transaction(engine: Engine) -> AsyncIterator[None]:
     With SQLite's default deferred transactions, concurrent read-then-write transactions fail
     with "database is locked" when they try to upgrade; ``BEGIN IMMEDIATE`` makes them queue.
     """
-    if is_sqlite(engine):
+    if isinstance(engine, PooledSQLiteEngine) and engine.current_transaction.get() is None:
+        async with (
+            engine.write_lock,
+            engine.transaction(transaction_type=TransactionType.immediate),
+        ):
+            yield
+    elif is_sqlite(engine):
         async with engine.transaction(transaction_type=TransactionType.immediate):
             yield
     else:

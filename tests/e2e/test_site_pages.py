@@ -16,8 +16,9 @@ def test_site_is_served_in_both_languages(live_server, phone_page):
     assert page.locator("#mutual-aid").count() == 1
 
 
-@pytest.mark.parametrize(("prefix", "query"), [("/guides/", "isolation"),
-                                               ("/guides/id/", "kesepian")])
+@pytest.mark.parametrize(
+    ("prefix", "query"), [("/guides/", "isolation"), ("/guides/id/", "kesepian")]
+)
 def test_search_finds_pages_in_each_language(live_server, browser, prefix, query):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()

@@ -1,0 +1,123 @@
+"""iCalendar feeds of sessions, and the private feed links of members.
+
+A feed has one VEVENT per session (no RRULE: each occurrence can be moved or cancelled on its
+own), with a stable UID, SEQUENCE from the session, STATUS CONFIRMED or CANCELLED, and DTSTART
+and DTEND in the group's time zone with a VTIMEZONE for each zone used. A feed carries the
+group's name, the topic, the place and the guide followed: never a member's name and never a
+roll call.
+
+A member's private feed URL holds a secret token. Only its SHA-256 is stored. The token is
+derived from the server's secret key, the member and the moment it was issued (HMAC), so the
+member can be shown the same link again without the database ever holding it; revoking deletes
+the row, and the next link is a new one.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from icalendar import Calendar, Event
+
+from backend.db.engine import write_transaction
+from backend.db.schema import current_engine
+from backend.scheduling.service import Row, as_utc
+from backend.scheduling.tables import CalendarToken
+
+PRODID = "-//Lingkar//Group sessions//EN"
+TOKEN_MIN_LENGTH = 20
+# Litestar adds "; charset=utf-8" to text media types.
+MEDIA_TYPE = "text/calendar"
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _derive(secret: str, member_id: int, created_at: datetime) -> str:
+    message = f"calendar-feed:{member_id}:{as_utc(created_at).isoformat()}".encode()
+    digest = hmac.new(secret.encode(), message, hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+async def calendar_token(member_id: int, secret: str) -> str:
+    """The member's feed token, issued now if they have none."""
+    async with write_transaction(current_engine()):
+        row = (
+            await CalendarToken.select(CalendarToken.token_hash, CalendarToken.created_at)
+            .where(CalendarToken.member == member_id)
+            .first()
+        )
+        if row is not None:
+            token = _derive(secret, member_id, row["created_at"])
+            if hmac.compare_digest(token_hash(token), row["token_hash"]):
+                return token
+            # Issued under another secret key: that link cannot be shown again; replace it.
+            await CalendarToken.delete().where(CalendarToken.member == member_id)
+        created_at = datetime.now(UTC)
+        token = _derive(secret, member_id, created_at)
+        await CalendarToken.insert(
+            CalendarToken(member=member_id, token_hash=token_hash(token), created_at=created_at)
+        )
+    return token
+
+
+async def revoke_calendar_token(member_id: int) -> None:
+    await CalendarToken.delete().where(CalendarToken.member == member_id)
+
+
+async def member_for_token(token: str) -> int | None:
+    if len(token) < TOKEN_MIN_LENGTH or len(token) > 200:
+        return None
+    row = (
+        await CalendarToken.select(CalendarToken.member)
+        .where(CalendarToken.token_hash == token_hash(token))
+        .first()
+    )
+    return None if row is None else row["member"]
+
+
+def _summary(row: Row) -> str:
+    return f"{row.group_name}: {row.topic}" if row.topic else row.group_name
+
+
+def build_calendar(name: str, uid: str, rows: Iterable[Row], base_url: str = "") -> bytes:
+    """An iCalendar document with one VEVENT per session; ``base_url`` makes guide links
+    absolute."""
+    calendar = Calendar.new(prodid=PRODID, name=name, uid=uid, refresh_interval=timedelta(hours=6))
+    calendar.add("x-published-ttl", "PT6H")
+    first: date | None = None
+    last: date | None = None
+    for row in rows:
+        zone = ZoneInfo(row.timezone)
+        event = Event.new(
+            uid=f"session-{row.id}@lingkar",
+            sequence=row.sequence,
+            stamp=row.updated_at.astimezone(UTC),
+            last_modified=row.updated_at.astimezone(UTC),
+            start=row.starts_at.astimezone(zone),
+            end=row.ends_at.astimezone(zone),
+            summary=_summary(row),
+            location=row.location or None,
+            status="CANCELLED" if row.status == "cancelled" else "CONFIRMED",
+        )
+        details = []
+        if row.status == "cancelled":
+            details.append(f"Cancelled: {row.cancel_reason}" if row.cancel_reason else "Cancelled")
+        if row.guide:
+            details.append(f"Guide: {base_url.rstrip('/')}/guides/guides/{row.guide}/")
+        if details:
+            event.add("description", "\n".join(details))
+        calendar.add_component(event)
+        start_day = row.starts_at.date()
+        first = start_day if first is None or start_day < first else first
+        last = start_day if last is None or start_day > last else last
+    if first is not None and last is not None:
+        calendar.add_missing_timezones(
+            first_date=first - timedelta(days=366), last_date=last + timedelta(days=366)
+        )
+    return calendar.to_ical()

@@ -1,0 +1,170 @@
+"""Times in a group's zone, and RFC 5545 recurrence rules expanded with python-dateutil.
+
+A series is expanded over naive local wall-clock times and each occurrence is then placed in
+the group's zone, so a weekly 18:00 stays at 18:00 local across a daylight-saving change.
+This module is pure: no database, no HTTP.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from itertools import islice, pairwise
+from zoneinfo import ZoneInfo
+
+from dateutil.relativedelta import relativedelta
+from dateutil.rrule import DAILY, MONTHLY, WEEKLY, YEARLY, rrule, rrulestr
+
+from backend.lib.errors import Invalid
+
+MAX_OCCURRENCES = 200
+MAX_SPAN = relativedelta(years=2)
+ALLOWED_FREQUENCIES = {DAILY, WEEKLY, MONTHLY, YEARLY}
+# Parts a series may not carry: its start comes from first_starts_at, not from the rule.
+_FORBIDDEN_PARTS = {"DTSTART", "TZID"}
+
+
+@dataclass(frozen=True, slots=True)
+class Slot:
+    """One occurrence in UTC."""
+
+    starts_at: datetime
+    ends_at: datetime
+
+
+def local_wall_time(value: datetime, zone: ZoneInfo) -> datetime:
+    """The naive wall-clock time in ``zone`` of ``value`` (a naive value is already local)."""
+    if value.tzinfo is None:
+        return value.replace(microsecond=0)
+    return value.astimezone(zone).replace(tzinfo=None, microsecond=0)
+
+
+def to_utc(value: datetime, zone: ZoneInfo) -> datetime:
+    """``value`` in UTC; a naive value is read as a wall-clock time in ``zone``.
+
+    A wall-clock time that does not exist (skipped by a spring-forward change) is read with
+    the offset in force before the change, as Python's zoneinfo does, so 02:30 on such a day in
+    Europe/Berlin becomes 01:30Z, which is 03:30 local.
+    """
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=zone)
+    return value.astimezone(UTC).replace(microsecond=0)
+
+
+def localise(value: datetime, zone: ZoneInfo) -> datetime:
+    """A UTC (or any aware) datetime shown in ``zone``."""
+    return value.astimezone(zone)
+
+
+def _rule_text(text: str) -> str:
+    rule = text.strip()
+    if "\n" in rule or "\r" in rule:
+        raise Invalid("Send one RRULE line, without DTSTART, RDATE or EXDATE.", field="rrule")
+    rule = rule.removeprefix("RRULE:").removeprefix("rrule:")
+    parts: dict[str, str] = {}
+    for part in rule.split(";"):
+        name, sep, value = part.partition("=")
+        name = name.strip().upper()
+        if not sep or not name or not value.strip():
+            raise Invalid(f"Malformed RRULE part {part!r}; expected NAME=VALUE.", field="rrule")
+        if name in _FORBIDDEN_PARTS:
+            raise Invalid(f"The RRULE may not set {name}; use first_starts_at.", field="rrule")
+        if name in parts:
+            raise Invalid(f"The RRULE sets {name} twice.", field="rrule")
+        parts[name] = value.strip().upper()
+    if "COUNT" not in parts and "UNTIL" not in parts:
+        raise Invalid(
+            "The RRULE needs an end: COUNT=n or UNTIL=date (at most 200 sessions, 2 years).",
+            field="rrule",
+        )
+    if "COUNT" in parts and "UNTIL" in parts:
+        raise Invalid("The RRULE may have COUNT or UNTIL, not both.", field="rrule")
+    return ";".join(f"{k}={v}" for k, v in parts.items())
+
+
+def _until_in_local_time(rule: str, zone: ZoneInfo) -> str:
+    """Rewrite UNTIL as a naive local time, which is what a naive DTSTART needs.
+
+    ``UNTIL=...Z`` is converted to the group's zone; a date alone (``UNTIL=20260630``) means
+    up to the end of that day, local time.
+    """
+    parts = []
+    for part in rule.split(";"):
+        name, _, value = part.partition("=")
+        if name == "UNTIL":
+            try:
+                if len(value) == 8 and value.isdigit():
+                    until = datetime.strptime(value, "%Y%m%d") + timedelta(days=1, seconds=-1)
+                elif value.endswith("Z"):
+                    until = local_wall_time(
+                        datetime.strptime(value, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC), zone
+                    )
+                else:
+                    until = datetime.strptime(value, "%Y%m%dT%H%M%S")
+            except ValueError as exc:
+                raise Invalid(
+                    f"UNTIL={value} is not a date (YYYYMMDD) or a time (YYYYMMDDTHHMMSS[Z]).",
+                    field="rrule",
+                ) from exc
+            value = until.strftime("%Y%m%dT%H%M%S")
+        parts.append(f"{name}={value}")
+    return ";".join(parts)
+
+
+def parse_rule(text: str, first_local: datetime, zone: ZoneInfo) -> rrule:
+    """A dateutil rule over naive local times starting at ``first_local``; 422 if unusable."""
+    rule = _until_in_local_time(_rule_text(text), zone)
+    try:
+        parsed = rrulestr(rule, dtstart=first_local)
+    except (ValueError, TypeError, IndexError, KeyError, OverflowError) as exc:
+        raise Invalid(f"Not a valid RRULE: {exc}.", field="rrule") from exc
+    if not isinstance(parsed, rrule):
+        raise Invalid("Send one RRULE line.", field="rrule")
+    if parsed._freq not in ALLOWED_FREQUENCIES:  # dateutil keeps the frequency here
+        raise Invalid(
+            "Sessions repeat daily, weekly, monthly or yearly; FREQ must be one of "
+            "DAILY, WEEKLY, MONTHLY, YEARLY.",
+            field="rrule",
+        )
+    return parsed
+
+
+def expand(
+    text: str, first_starts_at: datetime, duration_minutes: int, zone: ZoneInfo
+) -> list[Slot]:
+    """Every occurrence of a series in UTC, bounded to 200 occurrences within 2 years."""
+    first_local = local_wall_time(first_starts_at, zone)
+    rule = parse_rule(text, first_local, zone)
+    try:
+        starts = list(islice(iter(rule), MAX_OCCURRENCES + 1))
+    except (ValueError, OverflowError) as exc:
+        raise Invalid(f"The RRULE cannot be expanded: {exc}.", field="rrule") from exc
+    if not starts:
+        raise Invalid("The RRULE gives no session after first_starts_at.", field="rrule")
+    if len(starts) > MAX_OCCURRENCES:
+        raise Invalid(
+            f"A series can have at most {MAX_OCCURRENCES} sessions; this RRULE gives more.",
+            field="rrule",
+        )
+    if starts[-1] > first_local + MAX_SPAN:
+        raise Invalid(
+            "A series can span at most 2 years; end it sooner with COUNT or UNTIL.",
+            field="rrule",
+        )
+    duration = timedelta(minutes=duration_minutes)
+    slots = []
+    for local in starts:
+        start = to_utc(local, zone)
+        slots.append(Slot(starts_at=start, ends_at=start + duration))
+    for earlier, later in pairwise(slots):
+        if later.starts_at < earlier.ends_at:
+            raise Invalid(
+                "Sessions of this series would overlap each other; shorten them or space them out.",
+                field="rrule",
+            )
+    return slots
+
+
+def shift_wall_clock(value: datetime, delta: timedelta, zone: ZoneInfo) -> datetime:
+    """``value`` (UTC) moved by ``delta`` of local wall-clock time in ``zone``, back in UTC."""
+    return to_utc(local_wall_time(value, zone) + delta, zone)

@@ -1,0 +1,1 @@
+"""Lingkar benchmarks: ``python -m bench.run``."""
