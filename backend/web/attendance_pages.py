@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.params import FromPath
 from litestar.response import Template
 
 from backend.accounts.auth import requires_staff
@@ -173,11 +174,11 @@ class AttendancePages(Controller):
     }
 
     @get("/sessions/{session_id:int}/roll")
-    async def roll_form(self, request: Request, session_id: int) -> Template:
+    async def roll_form(self, request: Request, session_id: FromPath[int]) -> Template:
         return await render_roll(request, session_id)
 
     @post("/sessions/{session_id:int}/roll")
-    async def save_roll(self, request: Request, session_id: int) -> Template:
+    async def save_roll(self, request: Request, session_id: FromPath[int]) -> Template:
         user = request.scope["user"]
         session = await attendance.session_for_staff(user, session_id)
         form = await request.form()
@@ -222,7 +223,7 @@ class AttendancePages(Controller):
         )
 
     @get("/groups/{group_id:int}/report")
-    async def report_page(self, request: Request, group_id: int) -> Template:
+    async def report_page(self, request: Request, group_id: FromPath[int]) -> Template:
         user = request.scope["user"]
         group = await groups.get_group(user, group_id)
         report = await reports.group_report(user, group_id)

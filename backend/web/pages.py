@@ -11,6 +11,7 @@ from typing import Any
 import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from backend.accounts import service as accounts
@@ -168,11 +169,11 @@ class StaffPages(Controller):
         return Redirect(path=f"/groups/{group.id}")
 
     @get("/groups/{group_id:int}")
-    async def group_page(self, request: Request, group_id: int) -> Template:
+    async def group_page(self, request: Request, group_id: FromPath[int]) -> Template:
         return await render_group(request, group_id)
 
     @post("/groups/{group_id:int}/enrol")
-    async def enrol(self, request: Request, group_id: int) -> Response:
+    async def enrol(self, request: Request, group_id: FromPath[int]) -> Response:
         user = request.scope["user"]
         form = await request.form()
         try:
@@ -216,7 +217,9 @@ class StaffPages(Controller):
         return await render_group(request, group_id, flash_ok=message)
 
     @post("/groups/{group_id:int}/members/{member_id:int}/end")
-    async def end_membership(self, request: Request, group_id: int, member_id: int) -> Redirect:
+    async def end_membership(
+        self, request: Request, group_id: FromPath[int], member_id: FromPath[int]
+    ) -> Redirect:
         await groups.end_membership(request.scope["user"], group_id, member_id)
         return Redirect(path=f"/groups/{group_id}#roster")
 

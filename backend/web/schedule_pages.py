@@ -13,6 +13,7 @@ from typing import Any
 import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.params import FromPath
 from litestar.response import Template
 
 from backend.accounts.auth import requires_member, requires_staff
@@ -182,7 +183,7 @@ class SchedulePages(Controller):
     exception_handlers = HANDLERS
 
     @post("/")
-    async def add_sessions(self, request: Request, group_id: int) -> Response:
+    async def add_sessions(self, request: Request, group_id: FromPath[int]) -> Response:
         user = request.scope["user"]
         await groups.require_group(user, group_id)
         form = await request.form()
@@ -227,7 +228,9 @@ class SchedulePages(Controller):
         )
 
     @post("/{session_id:int}/cancel")
-    async def cancel(self, request: Request, group_id: int, session_id: int) -> Response:
+    async def cancel(
+        self, request: Request, group_id: FromPath[int], session_id: FromPath[int]
+    ) -> Response:
         form = await request.form()
         body = {
             "status": "cancelled",
@@ -237,13 +240,17 @@ class SchedulePages(Controller):
         return await self._change(request, group_id, session_id, body, "Cancelled")
 
     @post("/{session_id:int}/reinstate")
-    async def reinstate(self, request: Request, group_id: int, session_id: int) -> Response:
+    async def reinstate(
+        self, request: Request, group_id: FromPath[int], session_id: FromPath[int]
+    ) -> Response:
         return await self._change(
             request, group_id, session_id, {"status": "scheduled"}, "Back on the schedule"
         )
 
     @post("/{session_id:int}/reschedule")
-    async def reschedule(self, request: Request, group_id: int, session_id: int) -> Response:
+    async def reschedule(
+        self, request: Request, group_id: FromPath[int], session_id: FromPath[int]
+    ) -> Response:
         form = await request.form()
         try:
             body: dict[str, Any] = {
