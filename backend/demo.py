@@ -1,4 +1,5 @@
-"""Demo data for a first start: an admin, two facilitators, four groups and forty members."""
+"""Demo data for a first start: an admin, two facilitators, four groups, forty members, and
+each group's weekly sessions with their past roll calls."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ from datetime import timedelta
 from backend.accounts import service as accounts
 from backend.accounts.schemas import CurrentUser
 from backend.accounts.tables import User
+from backend.attendance.demo import add_demo_rolls
 from backend.groups import service as groups
 from backend.groups.schemas import EnrolmentCreate, GroupCreate, MemberCreate
+from backend.scheduling.demo import add_demo_sessions
 
 FIRST_NAMES = (
     "Ayu",
@@ -158,9 +161,9 @@ async def load_demo(force: bool = False) -> str | None:
                 group.id,
                 EnrolmentCreate(member_id=member.id, consent_given=True, joined_on=joined),
             )
-    from backend.demo_activity import add_demo_activity
-
-    await add_demo_activity(created, members)
+    await add_demo_sessions(created, members)
+    # Roll calls come last: they are taken on the sessions added just above.
+    await add_demo_rolls(created)
     lines = [
         "Demo data loaded. Keep these; they are shown only once:",
         f"  admin         {admin.email} / {admin_password}",

@@ -239,8 +239,3 @@ async def stop_engine(engine: Engine) -> None:
             await engine.close_connection_pool()
     elif isinstance(engine, PooledSQLiteEngine):
         await engine.close_pool()
-
-
-def sqlite_integrity_ok(path: Path) -> bool:
-    with sqlite3.connect(path) as connection:
-        return connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

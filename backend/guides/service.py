@@ -15,6 +15,7 @@ def guide_index(directory: Path | None = None) -> tuple[GuideEntry, ...]:
     return tuple(load_guides(directory or default_guides_dir()))
 
 
+@lru_cache(maxsize=4)
 def guide_slugs(directory: Path | None = None) -> frozenset[str]:
     return frozenset(entry.slug for entry in guide_index(directory))
 
