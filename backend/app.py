@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
 
 from litestar import Litestar, Request, Router
 from litestar.config.csrf import CSRFConfig
+from litestar.di import Provide
 from litestar.logging import LoggingConfig
+from litestar.middleware import DefineMiddleware
+from litestar.middleware.csrf import CSRFMiddleware
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
+from litestar.types import Receive, Scope, Send
 
-from backend.accounts.auth import SessionAuthMiddleware
+from backend.accounts.auth import SessionAuthMiddleware, provide_user
 from backend.accounts.controller import AuthController, MeController, UserController
 from backend.accounts.service import AccountThrottle
 from backend.attendance.controller import (
@@ -28,11 +33,14 @@ from backend.calendar.controller import (
     GroupCalendarController,
     MyCalendarLinkController,
 )
-from backend.db.engine import build_engine, start_engine, stop_engine
+from backend.db import use_database
+from backend.db.database import open_database
+from backend.db.engine import build_engine, stop_engine
 from backend.db.schema import bind
 from backend.groups.controller import GroupController, MemberController
 from backend.guides.controller import GuideController
-from backend.lib.errors import EXCEPTION_HANDLERS
+from backend.lib.problems import EXCEPTION_HANDLERS
+from backend.lib.requests import MAX_BODY_BYTES, LingkarRequest
 from backend.lib.security import SecurityHeadersMiddleware
 from backend.purposes.controller import PurposeController
 from backend.reports.controller import ReportController
@@ -41,10 +49,11 @@ from backend.scheduling.controller import (
     MySessionController,
     SessionController,
 )
-from backend.settings import Settings, get_settings
+from backend.settings import Settings, get_settings, signing_secret
 
 WEB_DIR = Path(__file__).parent / "web"
 LOGIN_PATHS = frozenset({"/api/v1/auth/login", "/login"})
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 API_CONTROLLERS: list = [
     AuthController,
@@ -67,6 +76,19 @@ API_CONTROLLERS: list = [
 ]
 
 
+class CSRFOnWrites(CSRFMiddleware):
+    """Litestar's CSRF check on every write; on reads, only the routes that hand out the
+    token cookie (pages with forms, and ``GET /api/v1/me``) pay for minting it."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] in SAFE_METHODS:
+            handler = scope.get("route_handler")
+            if handler is None or not handler.opt.get("csrf_cookie"):
+                await self.app(scope, receive, send)
+                return
+        await super().__call__(scope, receive, send)
+
+
 def _web_routers() -> list:
     from backend.web.pages import WEB_CONTROLLERS
 
@@ -75,25 +97,37 @@ def _web_routers() -> list:
 
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
+    secret = signing_secret(settings)
     engine = build_engine(settings.database_url)
+    database = open_database(settings.database_url, serving=True)
 
     async def on_startup(app: Litestar) -> None:
         bind(engine)
-        await start_engine(engine)
+        await database.start()
+        use_database(database)
 
     async def on_shutdown(app: Litestar) -> None:
+        await database.close()
         await stop_engine(engine)
 
     async def is_login_attempt(request: Request) -> bool:
         # async: a plain function would be sent to a thread pool on every request.
         return request.scope["method"] == "POST" and request.scope["path"] in LOGIN_PATHS
 
-    route_handlers: list = [*API_CONTROLLERS, *_web_routers()]
-    route_handlers.append(
+    route_handlers: list[Any] = [
+        Router(
+            path="/",
+            route_handlers=API_CONTROLLERS,
+            dependencies={"user": Provide(provide_user)},
+        ),
+        *_web_routers(),
         create_static_files_router(
-            path="/static", directories=[WEB_DIR / "static"], name="static", include_in_schema=False
-        )
-    )
+            path="/static",
+            directories=[WEB_DIR / "static"],
+            name="static",
+            include_in_schema=False,
+        ),
+    ]
     if settings.site_dir.is_dir():
         route_handlers.append(
             create_static_files_router(
@@ -105,25 +139,28 @@ def create_app(settings: Settings | None = None) -> Litestar:
             )
         )
 
+    csrf = CSRFConfig(
+        secret=secret,
+        cookie_secure=settings.cookie_secure,
+        cookie_samesite="lax",
+        # Logging in is not a cookie-authenticated write.
+        exclude=["/api/v1/auth/login"],
+    )
     app = Litestar(
-        route_handlers=[Router(path="/", route_handlers=route_handlers)],
+        route_handlers=route_handlers,
         on_startup=[on_startup],
         on_shutdown=[on_shutdown],
         middleware=[
             SecurityHeadersMiddleware(),
             SessionAuthMiddleware(),
+            DefineMiddleware(CSRFOnWrites, config=csrf),
             RateLimitConfig(
                 rate_limit=("minute", settings.login_attempts_per_minute),
                 check_throttle_handler=is_login_attempt,
             ).middleware,
         ],
-        csrf_config=CSRFConfig(
-            secret=settings.secret_key,
-            cookie_secure=settings.cookie_secure,
-            cookie_samesite="lax",
-            # Logging in is not a cookie-authenticated write; feeds are read-only.
-            exclude=["/api/v1/auth/login"],
-        ),
+        request_class=LingkarRequest,
+        request_max_body_size=MAX_BODY_BYTES,
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=OpenAPIConfig(
             title="Lingkar API",
@@ -139,15 +176,17 @@ def create_app(settings: Settings | None = None) -> Litestar:
         logging_config=LoggingConfig(
             root={"level": "INFO", "handlers": ["queue_listener"]},
             log_exceptions="always",
-            disable_stack_trace={400, 401, 403, 404, 405, 409, 422, 429},
+            disable_stack_trace={400, 401, 403, 404, 405, 409, 412, 413, 422, 429},
         ),
         debug=settings.debug,
     )
     app.state.settings = settings
+    app.state.secret_key = secret
     app.state.engine = engine
+    app.state.database = database
     app.state.throttle = AccountThrottle()
     logging.getLogger("lingkar").setLevel(logging.INFO)
-    # aiosqlite logs every statement with its parameters at DEBUG: that would put confidential
-    # notes and password hashes into the logs, so it never logs below INFO.
+    # aiosqlite (under Piccolo's engine, used by commands) logs every statement with its
+    # parameters at DEBUG: that would put confidential notes and password hashes in the logs.
     logging.getLogger("aiosqlite").setLevel(logging.INFO)
     return app

@@ -1,4 +1,4 @@
-"""``lingkar`` — serve, migrate, demo, create-user, build-site, export, import."""
+"""``lingkar`` — serve, migrate, demo, create-user, build-site, export, import, rebuild-figures."""
 
 from __future__ import annotations
 
@@ -18,15 +18,23 @@ os.environ.setdefault("PICCOLO_CONF", "backend.db.piccolo_conf")
 
 
 async def _with_engine(settings: Settings, work: Callable[[Any], Awaitable[Any]]) -> Any:
-    from backend.db.engine import build_engine, start_engine, stop_engine
+    """Run ``work(engine)`` with Piccolo's engine bound and the application's database open
+    (services take their transactions from it)."""
+    from backend.db import use_database
+    from backend.db.database import open_database
+    from backend.db.engine import build_engine, stop_engine
     from backend.db.schema import bind
 
     engine = build_engine(settings.database_url)
     bind(engine)
-    await start_engine(engine)
+    database = open_database(settings.database_url)
+    await database.start()
+    use_database(database)
     try:
         return await work(engine)
     finally:
+        use_database(None)
+        await database.close()
         await stop_engine(engine)
 
 
@@ -190,6 +198,28 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+async def _rebuild_figures() -> dict[str, int]:
+    from backend.db import database
+    from backend.figures.service import rebuild
+
+    async with database().write() as db:
+        return await rebuild(db)
+
+
+def cmd_rebuild_figures(args: argparse.Namespace, settings: Settings) -> int:
+    async def work(engine: Any) -> dict[str, int]:
+        await _migrate(engine)
+        return await _rebuild_figures()
+
+    counts = asyncio.run(_with_engine(settings, work))
+    print(
+        "Figures rebuilt from the rolls, memberships and sessions: "
+        + ", ".join(f"{n:,} {name.replace('_', ' ')} rows" for name, n in counts.items())
+        + "."
+    )
+    return 0
+
+
 def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     from backend.archive.service import ArchiveError, import_archive
 
@@ -226,6 +256,10 @@ def parser() -> argparse.ArgumentParser:
     export.add_argument("file")
     export.add_argument("--with-password-hashes", action="store_true")
     export.set_defaults(run=cmd_export)
+    commands.add_parser(
+        "rebuild-figures",
+        help="recompute every kept attendance figure from the rolls, memberships and sessions",
+    ).set_defaults(run=cmd_rebuild_figures)
     imp = commands.add_parser("import", help="load an archive into an empty database")
     imp.add_argument("file")
     imp.set_defaults(run=cmd_import)

@@ -10,8 +10,10 @@ from backend.accounts import service as accounts
 from backend.accounts.schemas import CurrentUser
 from backend.accounts.tables import User
 from backend.attendance.demo import add_demo_rolls
+from backend.domain.vocabulary import Role
 from backend.groups import service as groups
-from backend.groups.schemas import EnrolmentCreate, GroupCreate, MemberCreate
+from backend.groups.schemas import GroupCreate, MemberCreate, NewPersonEnrolment
+from backend.lib.moments import today_in
 from backend.scheduling.demo import add_demo_sessions
 
 FIRST_NAMES = (
@@ -121,23 +123,14 @@ async def load_demo(force: bool = False) -> str | None:
         )
         for name in ("Rina", "Budi")
     ]
-    members = []
-    for index, first in enumerate(FIRST_NAMES):
-        login = index < 2
-        members.append(
-            await groups.create_member(
-                MemberCreate(
-                    display_name=f"{first} {LAST_NAMES[index % len(LAST_NAMES)]}",
-                    email=f"{first.lower()}{suffix}@member.example" if login else None,
-                    password=member_password if login else None,
-                )
-            )
-        )
     created = []
     for number, (name, kind, purposes, capacity, timezone, phase, location) in enumerate(GROUPS):
         owner = facilitators[number % 2]
         actor = CurrentUser(
-            id=owner.id, email=owner.email, display_name=owner.display_name, role="facilitator"
+            id=owner.id,
+            email=owner.email,
+            display_name=owner.display_name,
+            role=Role.FACILITATOR,
         )
         group = await groups.create_group(
             actor,
@@ -153,22 +146,32 @@ async def load_demo(force: bool = False) -> str | None:
             ),
         )
         created.append((group, actor))
-        # Ten members each; the elders' group is full and keeps two on its waiting list.
-        for member in members[number * 10 : number * 10 + 10]:
-            joined = groups.today_in(timezone) - timedelta(days=120)
-            await groups.enrol(
+        # Ten members each, added by the group's facilitator; the elders' group is full and
+        # keeps two on its waiting list.
+        for index in range(number * 10, number * 10 + 10):
+            first = FIRST_NAMES[index]
+            login = index < 2
+            await groups.enrol_new_person(
                 actor,
                 group.id,
-                EnrolmentCreate(member_id=member.id, consent_given=True, joined_on=joined),
+                NewPersonEnrolment(
+                    person=MemberCreate(
+                        display_name=f"{first} {LAST_NAMES[index % len(LAST_NAMES)]}",
+                        email=f"{first.lower()}{suffix}@member.example" if login else None,
+                        password=member_password if login else None,
+                    ),
+                    consent_given=True,
+                    joined_on=today_in(timezone) - timedelta(days=120),
+                ),
             )
-    await add_demo_sessions(created, members)
+    await add_demo_sessions(created)
     # Roll calls come last: they are taken on the sessions added just above.
     await add_demo_rolls(created)
     lines = [
         "Demo data loaded. Keep these; they are shown only once:",
         f"  admin         {admin.email} / {admin_password}",
         *[f"  facilitator   {f.email} / {facilitator_password}" for f in facilitators],
-        f"  member        {members[0].email} / {member_password}",
-        f"  member        {members[1].email} / {member_password}",
+        f"  member        {FIRST_NAMES[0].lower()}{suffix}@member.example / {member_password}",
+        f"  member        {FIRST_NAMES[1].lower()}{suffix}@member.example / {member_password}",
     ]
     return "\n".join(lines)

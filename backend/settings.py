@@ -22,7 +22,8 @@ class ConfigurationError(RuntimeError):
 @dataclass(frozen=True, slots=True)
 class Settings:
     database_url: str
-    secret_key: str
+    # Empty: generated on first use beside the embedded database (see signing_secret).
+    secret_key: str = ""
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 1
@@ -52,22 +53,23 @@ def _flag(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-def _secret_for(var_dir: Path, is_sqlite: bool) -> str:
-    given = os.environ.get("LINGKAR_SECRET_KEY", "").strip()
-    if given:
-        return given
-    if not is_sqlite:
+def signing_secret(settings: Settings) -> str:
+    """The key that signs CSRF tokens and feed links: ``LINGKAR_SECRET_KEY``, or (embedded
+    default only) a key generated once into the var directory, on first use."""
+    if settings.secret_key:
+        return settings.secret_key
+    if not settings.is_sqlite:
         raise ConfigurationError(
             "LINGKAR_SECRET_KEY must be set when LINGKAR_DATABASE_URL points at PostgreSQL"
         )
-    # The embedded default keeps a generated key beside its database, created once.
-    key_file = var_dir / "secret_key"
+    key_file = settings.var_dir / "secret_key"
     if key_file.exists():
         return key_file.read_text(encoding="utf-8").strip()
-    var_dir.mkdir(parents=True, exist_ok=True)
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
     key = secrets.token_urlsafe(48)
-    key_file.write_text(key, encoding="utf-8")
-    key_file.chmod(0o600)
+    descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as out:
+        out.write(key)
     return key
 
 
@@ -77,7 +79,6 @@ def load_settings() -> Settings:
     database_url = os.environ.get("LINGKAR_DATABASE_URL", "").strip() or str(
         var_dir / "lingkar.sqlite3"
     )
-    is_sqlite = not database_url.startswith(("postgres://", "postgresql://"))
     try:
         port = int(os.environ.get("LINGKAR_PORT", "8000"))
         workers = int(os.environ.get("LINGKAR_WORKERS", "1"))
@@ -86,7 +87,7 @@ def load_settings() -> Settings:
         raise ConfigurationError(f"a numeric LINGKAR_* setting is not a number: {exc}") from exc
     return Settings(
         database_url=database_url,
-        secret_key=_secret_for(var_dir, is_sqlite),
+        secret_key=os.environ.get("LINGKAR_SECRET_KEY", "").strip(),
         host=os.environ.get("LINGKAR_HOST", "127.0.0.1"),
         port=port,
         workers=workers,

@@ -43,7 +43,7 @@ def _cookie(scope: Scope, name: str) -> str | None:
 def current_user(connection: ASGIConnection) -> CurrentUser:
     user = connection.scope.get("user")
     if user is None:
-        raise NotAuthorizedException("Log in to use this.")
+        raise NotAuthorizedException("Log in to use this.", extra={"code": "not_logged_in"})
     return user
 
 
@@ -53,17 +53,22 @@ def requires_login(connection: ASGIConnection, _: BaseRouteHandler) -> None:
 
 def requires_staff(connection: ASGIConnection, _: BaseRouteHandler) -> None:
     if not current_user(connection).is_staff:
-        raise PermissionDeniedException("Only facilitators and admins can do this.")
+        raise PermissionDeniedException(
+            "Only facilitators and admins can do this.", extra={"code": "staff_only"}
+        )
 
 
 def requires_admin(connection: ASGIConnection, _: BaseRouteHandler) -> None:
     if not current_user(connection).is_admin:
-        raise PermissionDeniedException("Only admins can do this.")
+        raise PermissionDeniedException("Only admins can do this.", extra={"code": "admin_only"})
 
 
 def requires_member(connection: ASGIConnection, _: BaseRouteHandler) -> None:
     if current_user(connection).member_id is None:
-        raise PermissionDeniedException("This is for members; your account has no member record.")
+        raise PermissionDeniedException(
+            "This is for members; your account has no member record.",
+            extra={"code": "members_only"},
+        )
 
 
 async def provide_user(request: Request) -> CurrentUser:

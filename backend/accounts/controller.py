@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import Cookie
-from litestar.di import Provide
+from litestar.di import NamedDependency
+from litestar.params import JSONBody
 
 from backend.accounts import service
-from backend.accounts.auth import SESSION_COOKIE, provide_user, requires_admin, requires_login
+from backend.accounts.auth import SESSION_COOKIE, requires_admin, requires_login
 from backend.accounts.schemas import CurrentUser, LoginInput, UserCreate, UserList, UserRead
 from backend.lib.types import LimitParam, OffsetParam
 from backend.settings import Settings
@@ -28,12 +29,12 @@ class AuthController(Controller):
     tags = ["accounts"]
 
     @post("/login", status_code=200, summary="Log in and receive a session cookie")
-    async def login(self, data: LoginInput, request: Request) -> Response[CurrentUser]:
+    async def login(self, data: JSONBody[LoginInput], request: Request) -> Response[CurrentUser]:
         settings: Settings = request.app.state.settings
-        old_token = request.scope.get("auth")
         token, user = await service.login(
             data.email, data.password, request.app.state.throttle, settings.session_days
         )
+        old_token = request.scope.get("auth")
         if old_token:
             # A fresh session id at every login; the previous one stops working.
             await service.logout(old_token)
@@ -55,10 +56,14 @@ class MeController(Controller):
     path = "/api/v1/me"
     tags = ["accounts"]
     guards = [requires_login]
-    dependencies = {"user": Provide(provide_user)}
 
-    @get("/", summary="Who am I")
-    async def me(self, user: CurrentUser) -> CurrentUser:
+    @get(
+        "/",
+        summary="Who am I",
+        description="Also sets the `csrftoken` cookie that writes echo in `X-CSRFToken`.",
+        opt={"csrf_cookie": True},
+    )
+    async def me(self, user: NamedDependency[CurrentUser]) -> CurrentUser:
         return user
 
 
@@ -68,13 +73,9 @@ class UserController(Controller):
     guards = [requires_admin]
 
     @get("/", summary="List users (admins)")
-    async def list_users(
-        self,
-        limit: LimitParam = 100,
-        offset: OffsetParam = 0,
-    ) -> UserList:
+    async def list_users(self, limit: LimitParam = 100, offset: OffsetParam = 0) -> UserList:
         return await service.list_users(limit=limit, offset=offset)
 
     @post("/", summary="Create an admin or facilitator account (admins)")
-    async def create_user(self, data: UserCreate) -> UserRead:
+    async def create_user(self, data: JSONBody[UserCreate]) -> UserRead:
         return await service.create_user(data)

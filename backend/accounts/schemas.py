@@ -1,14 +1,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 from msgspec import Meta
 
+from backend.domain.vocabulary import STAFF_ROLES, Role, StaffRole
 from backend.lib.types import Email, Input, Name, Output, Password
-
-RoleName = Literal["admin", "facilitator", "member"]
-StaffRole = Literal["admin", "facilitator"]
 
 
 class LoginInput(Input):
@@ -21,16 +19,16 @@ class CurrentUser(Output):
     id: int
     email: str
     display_name: str
-    role: RoleName
+    role: Role
     member_id: int | None = None
 
     @property
     def is_admin(self) -> bool:
-        return self.role == "admin"
+        return self.role == Role.ADMIN
 
     @property
     def is_staff(self) -> bool:
-        return self.role in ("admin", "facilitator")
+        return self.role in STAFF_ROLES
 
 
 class UserCreate(Input):
@@ -44,7 +42,7 @@ class UserRead(Output):
     id: int
     email: str
     display_name: str
-    role: RoleName
+    role: Role
     member_id: int | None
     is_active: bool
     created_at: datetime

@@ -6,19 +6,18 @@ import hashlib
 import secrets
 import time
 from collections import defaultdict, deque
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
+from backend.accounts import queries
 from backend.accounts.passwords import hash_password_async, verify_password_async
 from backend.accounts.schemas import CurrentUser, UserCreate, UserList, UserRead
-from backend.accounts.tables import AuthSession, User
+from backend.db import Connection, database
 from backend.lib.errors import Conflict, TooManyRequests, Unauthenticated
+from backend.lib.i18n import N_
+from backend.lib.moments import now
 
 FAILED_LOGINS_PER_ACCOUNT = 5
 FAILED_LOGIN_WINDOW_SECONDS = 15 * 60
-
-
-def now() -> datetime:
-    return datetime.now(UTC).replace(microsecond=0)
 
 
 def token_digest(token: str) -> str:
@@ -53,8 +52,9 @@ class AccountThrottle:
         if len(failures) >= self.limit:
             retry_after = int(failures[0] + self.window - time.monotonic()) + 1
             raise TooManyRequests(
-                "Too many failed logins for this account; try again later.",
-                extra={"retry_after": max(retry_after, 1)},
+                N_("Too many failed logins for this account; try again later."),
+                retry_after=retry_after,
+                code="account_locked",
             )
 
     def failed(self, key: str) -> None:
@@ -62,18 +62,6 @@ class AccountThrottle:
 
     def succeeded(self, key: str) -> None:
         self._failures.pop(key, None)
-
-
-def _user_read(row: dict) -> UserRead:
-    return UserRead(
-        id=row["id"],
-        email=row["email"],
-        display_name=row["display_name"],
-        role=row["role"],
-        member_id=row["member"],
-        is_active=bool(row["is_active"]),
-        created_at=row["created_at"],
-    )
 
 
 async def create_user(
@@ -94,26 +82,51 @@ async def create_user(
         )
     assert email and display_name and role and password
     email = normalise_email(email)
-    if await User.exists().where(User.email == email):
-        raise Conflict(f"A user with the email {email} already exists.", field="email")
-    rows = await User.insert(
-        User(
+    password_hash = await hash_password_async(password)
+    async with database().write() as db:
+        return await add_user(
+            db,
             email=email,
             display_name=display_name,
             role=role,
-            password_hash=await hash_password_async(password),
-            is_active=True,
-            member=member_id,
-            created_at=now(),
+            password_hash=password_hash,
+            member_id=member_id,
         )
-    ).returning(*User.all_columns())
-    return _user_read(rows[0])
+
+
+async def add_user(
+    db: Connection,
+    *,
+    email: str,
+    display_name: str,
+    role: str,
+    password_hash: str,
+    member_id: int | None = None,
+) -> UserRead:
+    """Insert an account inside the caller's write transaction; 409 when the email is taken."""
+    email = normalise_email(email)
+    if await queries.email_taken(db, email):
+        raise Conflict(
+            N_("A user with the email {email} already exists."),
+            params={"email": email},
+            field="email",
+            code="email_taken",
+        )
+    return await queries.insert_user(
+        db,
+        email=email,
+        display_name=display_name,
+        role=role,
+        password_hash=password_hash,
+        member_id=member_id,
+        created_at=now(),
+    )
 
 
 async def list_users(limit: int = 100, offset: int = 0) -> UserList:
-    rows = await User.select(*User.all_columns()).order_by(User.id).limit(limit).offset(offset)
-    total = await User.count()
-    return UserList(items=[_user_read(r) for r in rows], total=total)
+    async with database().read() as db:
+        items, total = await queries.users_page(db, limit, offset)
+    return UserList(items=items, total=total)
 
 
 async def login(
@@ -122,43 +135,32 @@ async def login(
     """Check the password; on success open a new server-side session and return its token."""
     email = normalise_email(email)
     throttle.check(email)
-    row = await User.select(*User.all_columns()).where(User.email == email).first()
+    row = await queries.login_row(database(), email)
     valid = await verify_password_async(row["password_hash"] if row else None, password)
     if not row or not valid or not row["is_active"]:
         throttle.failed(email)
-        raise Unauthenticated("The email or password is not right.")
+        raise Unauthenticated(N_("The email or password is not right."), code="wrong_login")
     throttle.succeeded(email)
     token = secrets.token_urlsafe(32)
-    await AuthSession.insert(
-        AuthSession(
-            token_hash=token_digest(token),
-            user=row["id"],
-            created_at=now(),
-            expires_at=now() + timedelta(days=session_days),
+    moment = now()
+    async with database().write() as db:
+        await queries.insert_session(
+            db, token_digest(token), row["id"], moment, moment + timedelta(days=session_days)
         )
-    )
     user = CurrentUser(
         id=row["id"],
         email=row["email"],
         display_name=row["display_name"],
         role=row["role"],
-        member_id=row["member"],
+        member_id=row["member_id"],
     )
     return token, user
 
 
 async def logout(token: str) -> None:
-    await AuthSession.delete().where(AuthSession.token_hash == token_digest(token))
+    async with database().write() as db:
+        await queries.delete_session(db, token_digest(token))
 
 
 async def user_for_token(token: str) -> CurrentUser | None:
-    rows = await AuthSession.raw(
-        "SELECT u.id, u.email, u.display_name, u.role, u.member AS member_id "
-        'FROM auth_session s JOIN app_user u ON u.id = s."user" '
-        "WHERE s.token_hash = {} AND s.expires_at > {} AND u.is_active",
-        token_digest(token),
-        now(),
-    )
-    if not rows:
-        return None
-    return CurrentUser(**rows[0])
+    return await queries.user_for_token(database(), token_digest(token), now())

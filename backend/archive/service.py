@@ -24,8 +24,10 @@ from piccolo.table import Table
 
 from backend.accounts.tables import User
 from backend.attendance.tables import Attendance, AttendanceAudit
+from backend.db import database
 from backend.db.engine import is_sqlite, write_transaction
 from backend.db.schema import bind
+from backend.figures import service as figures
 from backend.groups.tables import Group, GroupFacilitator, Member, Membership
 from backend.scheduling.tables import Series, Session
 
@@ -198,13 +200,26 @@ async def import_archive(
                 raise ArchiveError(
                     "The database is not empty; import only into a new, empty database."
                 )
+        # Members name the account that added them and accounts name their member record:
+        # members go in first without their creator, who is set once the accounts are in.
+        added_by: dict[int, list[int]] = {}
         for table in ARCHIVED_TABLES:
             name = table._meta.tablename
             table_rows = rows[name]
+            if table is Member:
+                for row in table_rows:
+                    creator = row.pop("created_by", None)
+                    if creator is not None:
+                        added_by.setdefault(creator, []).append(row["id"])
             for start in range(0, len(table_rows), BATCH):
                 chunk = table_rows[start : start + BATCH]
                 await table.insert(*[table(**row) for row in chunk])
                 report(name, start + len(chunk), len(table_rows))
+        for user_id, member_ids in added_by.items():
+            for start in range(0, len(member_ids), BATCH):
+                await Member.update({Member.created_by: user_id}).where(
+                    Member.id.is_in(member_ids[start : start + BATCH])
+                )
         if not is_sqlite(engine):
             for table in ARCHIVED_TABLES:
                 name = table._meta.tablename
@@ -212,6 +227,9 @@ async def import_archive(
                     f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "  # noqa: S608
                     f"COALESCE((SELECT MAX(id) FROM {name}), 0) + 1, false)"
                 )
+    # The kept attendance figures are not in the archive: they are derived, so rebuilt here.
+    async with database().write() as db:
+        await figures.rebuild(db)
     counts = {name: len(r) for name, r in rows.items()}
     if progress is not None:
         progress.write(f"Imported {sum(counts.values()):,} rows from {path}\n")

@@ -1,25 +1,20 @@
 from __future__ import annotations
 
-from typing import Annotated
-
 from litestar import Controller, get, put
-from litestar.di import Provide
-from litestar.params import Parameter
+from litestar.di import NamedDependency
+from litestar.params import JSONBody
 
-from backend.accounts.auth import provide_user, requires_member, requires_staff
+from backend.accounts.auth import requires_member, requires_staff
 from backend.accounts.schemas import CurrentUser
 from backend.attendance import service
 from backend.attendance.schemas import History, MemberAttendance, Roll, RollInput
-
-SessionId = Annotated[int, Parameter(ge=1, le=2**62, description="The session's id")]
-MemberId = Annotated[int, Parameter(ge=1, le=2**62, description="The member's id")]
+from backend.lib.types import MemberId, SessionId
 
 
 class RollCallController(Controller):
     path = "/api/v1/sessions/{session_id:int}/attendance"
     tags = ["attendance"]
     guards = [requires_staff]
-    dependencies = {"user": Provide(provide_user)}
 
     @put(
         "/",
@@ -29,15 +24,17 @@ class RollCallController(Controller):
             "Facilitators of the group and admins only."
         ),
     )
-    async def put_roll(self, user: CurrentUser, session_id: SessionId, data: RollInput) -> Roll:
+    async def put_roll(
+        self, user: NamedDependency[CurrentUser], session_id: SessionId, data: JSONBody[RollInput]
+    ) -> Roll:
         return await service.put_roll(user, session_id, data)
 
     @get("/", summary="The roll of a session, with confidential notes (staff)")
-    async def get_roll(self, user: CurrentUser, session_id: SessionId) -> Roll:
+    async def get_roll(self, user: NamedDependency[CurrentUser], session_id: SessionId) -> Roll:
         return await service.get_roll(user, session_id)
 
     @get("/history", summary="Every change to the roll of a session (staff)")
-    async def history(self, user: CurrentUser, session_id: SessionId) -> History:
+    async def history(self, user: NamedDependency[CurrentUser], session_id: SessionId) -> History:
         return await service.history(user, session_id)
 
 
@@ -45,10 +42,9 @@ class MyAttendanceController(Controller):
     path = "/api/v1/me/attendance"
     tags = ["attendance"]
     guards = [requires_member]
-    dependencies = {"user": Provide(provide_user)}
 
     @get("/", summary="My own attendance (no notes)")
-    async def mine(self, user: CurrentUser) -> MemberAttendance:
+    async def mine(self, user: NamedDependency[CurrentUser]) -> MemberAttendance:
         assert user.member_id is not None  # requires_member
         return await service.member_attendance(user.member_id)
 
@@ -57,8 +53,9 @@ class MemberAttendanceController(Controller):
     path = "/api/v1/members/{member_id:int}/attendance"
     tags = ["attendance"]
     guards = [requires_staff]
-    dependencies = {"user": Provide(provide_user)}
 
     @get("/", summary="A member's attendance (admins; facilitators for their groups)")
-    async def member(self, user: CurrentUser, member_id: MemberId) -> MemberAttendance:
+    async def member(
+        self, user: NamedDependency[CurrentUser], member_id: MemberId
+    ) -> MemberAttendance:
         return await service.member_attendance_for_staff(user, member_id)

@@ -8,8 +8,9 @@ from typing import Any
 
 from backend.attendance import service
 from backend.attendance.schemas import RollInput, RollRecordInput
+from backend.domain.vocabulary import SessionStatus
 from backend.lib.purposes import from_mask
-from backend.scheduling.tables import Session
+from backend.scheduling import service as scheduling
 
 NOTES = (
     "Shared a difficult week; check in before next session.",
@@ -28,20 +29,14 @@ async def add_demo_rolls(groups_with_owners: list[tuple[Any, Any]], seed: int = 
     chooser = random.Random(seed)  # demo data, not security
     taken = 0
     for group, actor in groups_with_owners:
-        sessions = (
-            await Session.select(Session.id)
-            .where(
-                Session.group == group.id,
-                Session.status != "cancelled",
-                Session.roll_taken_at.is_null(),
-                Session.starts_at <= datetime.now(UTC),
-            )
-            .order_by(Session.starts_at)
-        )
+        past = await scheduling.list_sessions(actor, group.id, None, datetime.now(UTC), 500, 0)
+        sessions = [s for s in past.items if s.status != SessionStatus.CANCELLED]
         for number, row in enumerate(sessions):
-            session = await service.session_for_staff(actor, row["id"])
-            members = await service.eligible_members(session)
-            declared = from_mask(session["purpose_mask"])
+            sheet = await service.roll_sheet(actor, row.id)
+            if sheet.roll.roll_taken_at is not None:
+                continue
+            members = sheet.members
+            declared = from_mask(sheet.session.purpose_mask)
             records = []
             for index, member in enumerate(members):
                 drifting = index % 7 == 3 and number >= len(sessions) - 3
@@ -63,6 +58,6 @@ async def add_demo_rolls(groups_with_owners: list[tuple[Any, Any]], seed: int = 
                 if chooser.random() < 0.08:
                     record["note"] = chooser.choice(NOTES)
                 records.append(RollRecordInput(**record))
-            await service.put_roll(actor, row["id"], RollInput(records=records))
+            await service.put_roll(actor, row.id, RollInput(records=records))
             taken += 1
     return taken

@@ -7,22 +7,21 @@ Nothing a member receives carries a ``note`` field: :class:`MemberRecord` and
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 import msgspec
 from msgspec import Meta
 
+from backend.domain.vocabulary import AttendanceStatus, Participation, SessionStatus
 from backend.lib.types import Id, Input, Note, Output, PurposeCode
 
-StatusName = Literal["present", "late", "excused", "absent"]
-ParticipationName = Literal["observed", "contributed", "led"]
 RecordPurposes = Annotated[list[PurposeCode], Meta(max_length=6)]
 
 
 class RollRecordInput(Input):
     member_id: Id
-    status: StatusName
-    participation: ParticipationName | None = None
+    status: AttendanceStatus
+    participation: Participation | None = None
     purposes: RecordPurposes = msgspec.field(default_factory=list)
     note: Note | None = None
 
@@ -36,8 +35,8 @@ class RollInput(Input):
 class RollRecord(Output):
     member_id: int
     display_name: str
-    status: StatusName
-    participation: ParticipationName | None
+    status: AttendanceStatus
+    participation: Participation | None
     purposes: list[str]
     note: str | None
     updated_at: datetime
@@ -48,7 +47,7 @@ class Roll(Output):
     session_id: int
     group_id: int
     starts_at: datetime
-    session_status: str
+    session_status: SessionStatus
     roll_taken_at: datetime | None
     records: list[RollRecord]
 
@@ -75,8 +74,8 @@ class MemberRecord(Output):
     session_id: int
     group_id: int
     starts_at: datetime
-    status: StatusName
-    participation: ParticipationName | None
+    status: AttendanceStatus
+    participation: Participation | None
     purposes: list[str]
 
 

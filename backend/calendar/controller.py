@@ -3,17 +3,18 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, Request, Response, delete, get
-from litestar.di import Provide
-from litestar.params import Parameter
+from litestar.di import NamedDependency
+from litestar.params import PathParameter
 
-from backend.accounts.auth import provide_user, requires_member, requires_staff
+from backend.accounts.auth import requires_member, requires_staff
 from backend.accounts.schemas import CurrentUser
 from backend.calendar import service
 from backend.lib.errors import NotFound
+from backend.lib.i18n import N_
+from backend.lib.types import GroupId
 from backend.scheduling import service as scheduling
 from backend.scheduling.schemas import CalendarLink
 
-GroupId = Annotated[int, Parameter(ge=1, le=2**62, description="The group's id")]
 FEED_HEADERS = {"Cache-Control": "private, no-store", "Referrer-Policy": "no-referrer"}
 
 
@@ -25,15 +26,10 @@ def _ics(body: bytes, filename: str) -> Response[bytes]:
     )
 
 
-def feed_url(request: Request, token: str) -> str:
-    return f"{str(request.base_url).rstrip('/')}/api/v1/calendar/{token}.ics"
-
-
 class GroupCalendarController(Controller):
     path = "/api/v1/groups/{group_id:int}/calendar.ics"
     tags = ["calendar"]
     guards = [requires_staff]
-    dependencies = {"user": Provide(provide_user)}
 
     @get(
         "/",
@@ -41,7 +37,7 @@ class GroupCalendarController(Controller):
         media_type=service.MEDIA_TYPE,
     )
     async def group_calendar(
-        self, request: Request, user: CurrentUser, group_id: GroupId
+        self, request: Request, user: NamedDependency[CurrentUser], group_id: GroupId
     ) -> Response[bytes]:
         group, rows = await scheduling.group_feed_rows(user, group_id)
         body = service.build_calendar(
@@ -54,16 +50,17 @@ class MyCalendarLinkController(Controller):
     path = "/api/v1/me/calendar-link"
     tags = ["calendar"]
     guards = [requires_member]
-    dependencies = {"user": Provide(provide_user)}
 
     @get("/", summary="My private calendar feed URL (issued on first use)")
-    async def calendar_link(self, request: Request, user: CurrentUser) -> CalendarLink:
+    async def calendar_link(
+        self, request: Request, user: NamedDependency[CurrentUser]
+    ) -> CalendarLink:
         assert user.member_id is not None
-        token = await service.calendar_token(user.member_id, request.app.state.settings.secret_key)
-        return CalendarLink(url=feed_url(request, token))
+        token = await service.calendar_token(user.member_id, request.app.state.secret_key)
+        return CalendarLink(url=service.feed_url(str(request.base_url), token))
 
     @delete("/", summary="Revoke my calendar feed URL; the next request issues a new one")
-    async def revoke_calendar_link(self, user: CurrentUser) -> None:
+    async def revoke_calendar_link(self, user: NamedDependency[CurrentUser]) -> None:
         assert user.member_id is not None
         await service.revoke_calendar_token(user.member_id)
 
@@ -81,13 +78,15 @@ class CalendarFeedController(Controller):
     async def member_calendar(
         self,
         request: Request,
-        token: Annotated[str, Parameter(max_length=200, description="<token>.ics")],
+        token: Annotated[str, PathParameter(max_length=200, description="<token>.ics")],
     ) -> Response[bytes]:
         member_id = None
         if token.endswith(".ics"):
             member_id = await service.member_for_token(token.removesuffix(".ics"))
         if member_id is None:
-            raise NotFound("No calendar at this address; ask for a new link.")
+            raise NotFound(
+                N_("No calendar at this address; ask for a new link."), code="unknown_feed"
+            )
         rows = await scheduling.member_feed_rows(member_id)
         body = service.build_calendar(
             "My group sessions", f"member-{member_id}@lingkar", rows, str(request.base_url)

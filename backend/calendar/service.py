@@ -23,10 +23,11 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event
 
-from backend.db.engine import write_transaction
-from backend.db.schema import current_engine
-from backend.scheduling.service import Row, as_utc
-from backend.scheduling.tables import CalendarToken
+from backend.calendar import queries
+from backend.db import database
+from backend.domain.vocabulary import SessionStatus
+from backend.lib.moments import as_utc
+from backend.scheduling.queries import SessionRow
 
 PRODID = "-//Lingkar//Group sessions//EN"
 TOKEN_MIN_LENGTH = 20
@@ -46,46 +47,41 @@ def _derive(secret: str, member_id: int, created_at: datetime) -> str:
 
 async def calendar_token(member_id: int, secret: str) -> str:
     """The member's feed token, issued now if they have none."""
-    async with write_transaction(current_engine()):
-        row = (
-            await CalendarToken.select(CalendarToken.token_hash, CalendarToken.created_at)
-            .where(CalendarToken.member == member_id)
-            .first()
-        )
+    async with database().write() as db:
+        row = await queries.token_of_member(db, member_id)
         if row is not None:
             token = _derive(secret, member_id, row["created_at"])
             if hmac.compare_digest(token_hash(token), row["token_hash"]):
                 return token
             # Issued under another secret key: that link cannot be shown again; replace it.
-            await CalendarToken.delete().where(CalendarToken.member == member_id)
+            await queries.delete_token(db, member_id)
         created_at = datetime.now(UTC)
         token = _derive(secret, member_id, created_at)
-        await CalendarToken.insert(
-            CalendarToken(member=member_id, token_hash=token_hash(token), created_at=created_at)
-        )
+        await queries.insert_token(db, member_id, token_hash(token), created_at)
     return token
 
 
 async def revoke_calendar_token(member_id: int) -> None:
-    await CalendarToken.delete().where(CalendarToken.member == member_id)
+    async with database().write() as db:
+        await queries.delete_token(db, member_id)
 
 
 async def member_for_token(token: str) -> int | None:
     if len(token) < TOKEN_MIN_LENGTH or len(token) > 200:
         return None
-    row = (
-        await CalendarToken.select(CalendarToken.member)
-        .where(CalendarToken.token_hash == token_hash(token))
-        .first()
-    )
-    return None if row is None else row["member"]
+    return await queries.member_of_token(database(), token_hash(token))
 
 
-def _summary(row: Row) -> str:
+def feed_url(base_url: str, token: str) -> str:
+    """The private feed's address for a token."""
+    return f"{base_url.rstrip('/')}/api/v1/calendar/{token}.ics"
+
+
+def _summary(row: SessionRow) -> str:
     return f"{row.group_name}: {row.topic}" if row.topic else row.group_name
 
 
-def build_calendar(name: str, uid: str, rows: Iterable[Row], base_url: str = "") -> bytes:
+def build_calendar(name: str, uid: str, rows: Iterable[SessionRow], base_url: str = "") -> bytes:
     """An iCalendar document with one VEVENT per session; ``base_url`` makes guide links
     absolute."""
     calendar = Calendar.new(prodid=PRODID, name=name, uid=uid, refresh_interval=timedelta(hours=6))
@@ -103,10 +99,10 @@ def build_calendar(name: str, uid: str, rows: Iterable[Row], base_url: str = "")
             end=row.ends_at.astimezone(zone),
             summary=_summary(row),
             location=row.location or None,
-            status="CANCELLED" if row.status == "cancelled" else "CONFIRMED",
+            status="CANCELLED" if row.status == SessionStatus.CANCELLED else "CONFIRMED",
         )
         details = []
-        if row.status == "cancelled":
+        if row.status == SessionStatus.CANCELLED:
             details.append(f"Cancelled: {row.cancel_reason}" if row.cancel_reason else "Cancelled")
         if row.guide:
             details.append(f"Guide: {base_url.rstrip('/')}/guides/guides/{row.guide}/")

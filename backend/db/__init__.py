@@ -1,0 +1,29 @@
+"""Database access: Piccolo tables and migrations; the application's connections.
+
+:func:`database` is the :class:`~backend.db.database.Database` the running application (or a
+command) opened; services take their transactions from it.
+"""
+
+from __future__ import annotations
+
+from backend.db.database import Connection, Database
+from backend.db.sql import SQL
+
+__all__ = ["SQL", "Connection", "Database", "Reader", "database", "use_database"]
+
+# Where one statement is enough: a transaction's connection, or the database itself.
+Reader = Connection | Database
+
+_current: Database | None = None
+
+
+def use_database(db: Database | None) -> None:
+    """Make ``db`` the one services use (at start-up; ``None`` at shut-down)."""
+    global _current
+    _current = db
+
+
+def database() -> Database:
+    if _current is None:
+        raise RuntimeError("no database is open: the application or command opens one first")
+    return _current

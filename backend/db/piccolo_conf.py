@@ -1,14 +1,25 @@
 """Piccolo's configuration module (``PICCOLO_CONF=backend.db.piccolo_conf``).
 
-``DB`` is the engine Piccolo's migration runner uses; :func:`backend.db.schema.bind` replaces
-it with the running application's engine so tables and migrations share one.
+``DB`` is created on first use from the settings (nothing happens at import time);
+:func:`backend.db.schema.bind` replaces it with the engine of the running application or
+command, so tables and migrations share one.
 """
+
+from __future__ import annotations
+
+from typing import Any
 
 from piccolo.conf.apps import AppRegistry
 
-from backend.db.engine import build_engine
-from backend.settings import get_settings
-
-DB = build_engine(get_settings().database_url)
-
 APP_REGISTRY = AppRegistry(apps=["backend.db.piccolo_app"])
+
+
+def __getattr__(name: str) -> Any:
+    if name == "DB":
+        from backend.db.engine import build_engine
+        from backend.settings import get_settings
+
+        engine = build_engine(get_settings().database_url)
+        globals()["DB"] = engine
+        return engine
+    raise AttributeError(name)

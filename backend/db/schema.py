@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 
 from piccolo.apps.migrations.commands.forwards import run_forwards
 from piccolo.engine.base import Engine
@@ -28,6 +29,7 @@ class MigrationError(RuntimeError):
 
 async def migrate(engine: Engine, *, quiet: bool = True) -> str:
     """Apply every migration not yet applied; returns what the runner printed."""
+    os.environ.setdefault("PICCOLO_CONF", "backend.db.piccolo_conf")
     bind(engine)
     output = io.StringIO()
     with contextlib.redirect_stdout(output) if quiet else contextlib.nullcontext():

@@ -4,6 +4,7 @@ from piccolo.table import Table
 
 from backend.accounts.tables import AuthSession, User
 from backend.attendance.tables import Attendance, AttendanceAudit
+from backend.figures.tables import AttendanceFact, MemberGroupFigures, SessionFigures
 from backend.groups.tables import Group, GroupFacilitator, Member, Membership
 from backend.scheduling.tables import CalendarToken, Series, Session
 
@@ -19,4 +20,7 @@ ALL_TABLES: tuple[type[Table], ...] = (
     CalendarToken,
     Attendance,
     AttendanceAudit,
+    AttendanceFact,
+    MemberGroupFigures,
+    SessionFigures,
 )

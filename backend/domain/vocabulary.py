@@ -186,3 +186,43 @@ PHASE_LABELS: dict[str, tuple[str, str]] = {
     "evaluation": ("Evaluation", "Evaluasi"),
     "termination": ("Termination", "Terminasi"),
 }
+
+
+class MembershipStatus(StrEnum):
+    """A period of a member in a group: waiting for a place, taking part, or over."""
+
+    WAITLISTED = "waitlisted"
+    ACTIVE = "active"
+    ENDED = "ended"
+
+
+class SessionStatus(StrEnum):
+    SCHEDULED = "scheduled"
+    CANCELLED = "cancelled"
+
+
+class ClashReason(StrEnum):
+    """Why an occurrence cannot take place: a facilitator, or the place, is booked then."""
+
+    FACILITATOR = "facilitator"
+    LOCATION = "location"
+
+
+class FollowUpReason(StrEnum):
+    """Why a member is on the follow-up list (see backend.attendance.figures)."""
+
+    ABSENCE_STREAK = "absence-streak"
+    LOW_RECENT_RATE = "low-recent-rate"
+
+
+class StaffRole(StrEnum):
+    """The roles an admin can give an account."""
+
+    ADMIN = "admin"
+    FACILITATOR = "facilitator"
+
+
+STAFF_ROLES: frozenset[str] = frozenset({Role.ADMIN, Role.FACILITATOR})
+# Memberships whose dates decide who counts for a held session.
+COUNTING_MEMBERSHIPS: tuple[str, ...] = (MembershipStatus.ACTIVE, MembershipStatus.ENDED)
+OPEN_MEMBERSHIPS: tuple[str, ...] = (MembershipStatus.ACTIVE, MembershipStatus.WAITLISTED)

@@ -3,10 +3,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, delete, get, patch, post
-from litestar.di import Provide
-from litestar.params import Parameter
+from litestar.di import NamedDependency
+from litestar.params import JSONBody, QueryParameter
 
-from backend.accounts.auth import provide_user, requires_staff
+from backend.accounts.auth import requires_staff
 from backend.accounts.schemas import CurrentUser
 from backend.groups import service
 from backend.groups.schemas import (
@@ -21,10 +21,23 @@ from backend.groups.schemas import (
     MemberRead,
     Roster,
 )
-from backend.lib.types import LimitParam, OffsetParam
+from backend.lib.types import GroupId, LimitParam, MemberId, OffsetParam
 
-GroupId = Annotated[int, Parameter(ge=1, le=2**62, description="The group's id")]
-MemberId = Annotated[int, Parameter(ge=1, le=2**62, description="The member's id")]
+Search = Annotated[
+    str | None, QueryParameter(max_length=120, description="Part of a name or email")
+]
+ExactEmail = Annotated[
+    str | None,
+    QueryParameter(
+        max_length=254, description="Exactly this email: the one person on record with it"
+    ),
+]
+ExactPhone = Annotated[
+    str | None,
+    QueryParameter(
+        max_length=40, description="Exactly this phone: the one person on record with it"
+    ),
+]
 
 
 class MemberController(Controller):
@@ -32,60 +45,90 @@ class MemberController(Controller):
     tags = ["groups"]
     guards = [requires_staff]
 
-    @get("/", summary="List members (facilitators and admins)")
+    @get(
+        "/",
+        summary="Members of your groups (everyone for admins), or one person by exact contact",
+        description=(
+            "Facilitators list the members who are, were or wait to be in their groups, and "
+            "the people they added. With `email` or `phone`, the one person on record with "
+            "exactly that contact is returned, as `{id, display_name}` only."
+        ),
+    )
     async def list_members(
         self,
-        q: Annotated[str | None, Parameter(max_length=120)] = None,
+        user: NamedDependency[CurrentUser],
+        q: Search = None,
+        email: ExactEmail = None,
+        phone: ExactPhone = None,
         limit: LimitParam = 100,
         offset: OffsetParam = 0,
     ) -> MemberList:
-        return await service.list_members(q, limit, offset)
+        return await service.list_members(user, q, limit, offset, email=email, phone=phone)
 
-    @post("/", summary="Add a member (with a login when email and password are given)")
-    async def create_member(self, data: MemberCreate) -> MemberRead:
-        return await service.create_member(data)
+    @post(
+        "/",
+        summary="Add a person (with a login when email and password are given)",
+        description="A person whose email or phone is already on record is a 409 naming them.",
+    )
+    async def create_member(
+        self, user: NamedDependency[CurrentUser], data: JSONBody[MemberCreate]
+    ) -> MemberRead:
+        return await service.create_member(user, data)
 
-    @get("/{member_id:int}", summary="One member")
-    async def get_member(self, member_id: MemberId) -> MemberRead:
-        return await service.get_member(member_id)
+    @get("/{member_id:int}", summary="One member of your groups")
+    async def get_member(
+        self, user: NamedDependency[CurrentUser], member_id: MemberId
+    ) -> MemberRead:
+        return await service.get_member(user, member_id)
 
 
 class GroupController(Controller):
     path = "/api/v1/groups"
     tags = ["groups"]
     guards = [requires_staff]
-    dependencies = {"user": Provide(provide_user)}
 
     @get("/", summary="Your groups (all groups for admins)")
-    async def list_groups(self, user: CurrentUser) -> GroupList:
+    async def list_groups(self, user: NamedDependency[CurrentUser]) -> GroupList:
         return await service.list_groups(user)
 
     @post("/", summary="Plan a group")
-    async def create_group(self, user: CurrentUser, data: GroupCreate) -> GroupRead:
+    async def create_group(
+        self, user: NamedDependency[CurrentUser], data: JSONBody[GroupCreate]
+    ) -> GroupRead:
         return await service.create_group(user, data)
 
     @get("/{group_id:int}", summary="One group")
-    async def get_group(self, user: CurrentUser, group_id: GroupId) -> GroupRead:
+    async def get_group(self, user: NamedDependency[CurrentUser], group_id: GroupId) -> GroupRead:
         return await service.get_group(user, group_id)
 
     @patch("/{group_id:int}", summary="Change a group")
     async def update_group(
-        self, user: CurrentUser, group_id: GroupId, data: GroupUpdate
+        self, user: NamedDependency[CurrentUser], group_id: GroupId, data: JSONBody[GroupUpdate]
     ) -> GroupRead:
         return await service.update_group(user, group_id, data)
 
     @get("/{group_id:int}/members", summary="The roster and the waiting list")
-    async def roster(self, user: CurrentUser, group_id: GroupId) -> Roster:
+    async def roster(self, user: NamedDependency[CurrentUser], group_id: GroupId) -> Roster:
         return await service.roster(user, group_id)
 
-    @post("/{group_id:int}/members", summary="Enrol a member (consent required)")
+    @post(
+        "/{group_id:int}/members",
+        summary="Enrol a member (consent required)",
+        description=(
+            "Name the member by `member_id` (one of yours), or a person on record elsewhere by "
+            "their exact `email` or `phone`."
+        ),
+    )
     async def enrol(
-        self, user: CurrentUser, group_id: GroupId, data: EnrolmentCreate
+        self,
+        user: NamedDependency[CurrentUser],
+        group_id: GroupId,
+        data: JSONBody[EnrolmentCreate],
     ) -> EnrolmentRead:
         return await service.enrol(user, group_id, data)
 
     @delete("/{group_id:int}/members/{member_id:int}", summary="End a membership")
     async def end_membership(
-        self, user: CurrentUser, group_id: GroupId, member_id: MemberId
+        self, user: NamedDependency[CurrentUser], group_id: GroupId, member_id: MemberId
     ) -> None:
         await service.end_membership(user, group_id, member_id)

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from functools import lru_cache
+from typing import Annotated
+from zoneinfo import available_timezones
 
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
+from backend.domain.vocabulary import GroupKind, MembershipStatus, Phase
 from backend.lib.types import (
     Capacity,
     Description,
@@ -22,28 +24,27 @@ from backend.lib.types import (
     TimeZoneName,
 )
 
-GroupKindName = Literal[
-    "support", "education", "growth", "therapy", "socialization", "task", "self-help"
-]
-PhaseName = Literal[
-    "engagement",
-    "assessment",
-    "planning",
-    "intervention",
-    "monitoring",
-    "evaluation",
-    "termination",
-]
 FacilitatorIds = Annotated[list[Id], Meta(max_length=10)]
+# Names in the time-zone database that are not places: aliases of the machine's own zone,
+# the legacy "right/" (leap-second) and "posix/" trees, and placeholders.
+_NOT_PLACES = frozenset({"localtime", "posixrules", "Factory"})
+
+
+@lru_cache(maxsize=1)
+def place_timezones() -> frozenset[str]:
+    """The IANA zones a group can be in."""
+    return frozenset(
+        name
+        for name in available_timezones()
+        if name not in _NOT_PLACES and not name.startswith(("right/", "posix/"))
+    )
 
 
 def check_timezone(name: str) -> None:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
+    if name not in place_timezones():
         raise ValueError(
             f"timezone: unknown time zone {name!r}; use an IANA name such as Asia/Jakarta"
-        ) from exc
+        )
 
 
 def check_distinct(values: list, what: str) -> None:
@@ -63,12 +64,15 @@ class MemberCreate(Input):
 
 
 class MemberRead(Output):
+    """A member; found by an exact email or phone outside one's groups, only ``id`` and
+    ``display_name`` are given."""
+
     id: int
     display_name: str
-    email: str | None
-    phone: str | None
-    has_login: bool
-    created_at: datetime
+    email: str | UnsetType | None = UNSET
+    phone: str | UnsetType | None = UNSET
+    has_login: bool | UnsetType = UNSET
+    created_at: datetime | UnsetType = UNSET
 
 
 class MemberList(Output):
@@ -78,12 +82,12 @@ class MemberList(Output):
 
 class GroupCreate(Input):
     name: Name
-    kind: GroupKindName
+    kind: GroupKind
     purposes: Purposes
     capacity: Capacity
     timezone: TimeZoneName
     description: Description = ""
-    phase: PhaseName = "engagement"
+    phase: Phase = Phase.ENGAGEMENT
     location: Location = ""
     facilitator_ids: FacilitatorIds = msgspec.field(default_factory=list)
 
@@ -94,12 +98,12 @@ class GroupCreate(Input):
 
 class GroupUpdate(Input):
     name: Name | UnsetType = UNSET
-    kind: GroupKindName | UnsetType = UNSET
+    kind: GroupKind | UnsetType = UNSET
     purposes: Purposes | UnsetType = UNSET
     capacity: Capacity | UnsetType = UNSET
     timezone: TimeZoneName | UnsetType = UNSET
     description: Description | UnsetType = UNSET
-    phase: PhaseName | UnsetType = UNSET
+    phase: Phase | UnsetType = UNSET
     location: Location | UnsetType = UNSET
     facilitator_ids: FacilitatorIds | UnsetType = UNSET
 
@@ -131,21 +135,40 @@ class GroupList(Output):
 
 
 class EnrolmentCreate(Input):
-    member_id: Id
+    """Enrol a member by id (one of yours), or a person on record by their exact email or
+    phone. ``joined_on`` may be in the past (the first session they count for), not the
+    future."""
+
+    consent_given: bool
+    member_id: Id | None = None
+    email: Email | None = None
+    phone: Phone | None = None
+    joined_on: date | None = None
+
+    def __post_init__(self) -> None:
+        given = [f for f in ("member_id", "email", "phone") if getattr(self, f) is not None]
+        if len(given) != 1:
+            raise ValueError("member_id: name the member by member_id, email or phone (one)")
+
+
+class NewPersonEnrolment(Input):
+    """A person not yet on record, enrolled as they are added (one step, all or nothing)."""
+
+    person: MemberCreate
     consent_given: bool
     joined_on: date | None = None
 
 
 class EnrolmentRead(Output):
     member_id: int
-    status: Literal["active", "waitlisted"]
+    status: MembershipStatus
     waitlist_position: int | None
 
 
 class RosterEntry(Output):
     member_id: int
     display_name: str
-    status: Literal["active", "waitlisted"]
+    status: MembershipStatus
     joined_on: date | None
     waitlist_position: int | None
     consent_given_at: datetime

@@ -1,18 +1,31 @@
-"""Members, groups, facilitators and enrolment (with consent, capacity and the waiting list)."""
+"""Members, groups, facilitators and enrolment (with consent, capacity and the waiting list).
+
+Rules:
+
+* A member is enrolled only with their informed consent, recorded with who recorded it.
+* A group's capacity is enforced: further members wait on a list, in order of arrival, and
+  move up when a place frees (a membership ends or the capacity rises).
+* A person is on record once: adding someone whose email or phone is already on record is a
+  409 naming the existing record, so they can be enrolled instead.
+* Facilitators see only the members of their groups (see :mod:`backend.access`); a person on
+  record elsewhere is found, and enrolled, by their exact email or phone.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from msgspec import UNSET
 
+from backend import access
 from backend.accounts import service as accounts
+from backend.accounts.passwords import hash_password_async
 from backend.accounts.schemas import CurrentUser
-from backend.accounts.tables import User
-from backend.db.engine import write_transaction
-from backend.db.schema import current_engine
+from backend.db import Connection, database
+from backend.domain.vocabulary import MembershipStatus, Role
+from backend.figures import service as figures
+from backend.groups import queries
 from backend.groups.schemas import (
     EnrolmentCreate,
     EnrolmentRead,
@@ -23,365 +36,339 @@ from backend.groups.schemas import (
     MemberCreate,
     MemberList,
     MemberRead,
+    NewPersonEnrolment,
     Roster,
-    RosterEntry,
 )
-from backend.groups.tables import Group, GroupFacilitator, Member, Membership
 from backend.lib.errors import Conflict, Invalid, NotFound
-from backend.lib.purposes import from_mask, to_mask
+from backend.lib.i18n import N_
+from backend.lib.moments import bounded_date, now, today_in
+from backend.lib.phones import phone_key
+from backend.lib.purposes import to_mask
 
-ACTIVE, WAITLISTED, ENDED = "active", "waitlisted", "ended"
-
-
-def now() -> datetime:
-    return datetime.now(UTC).replace(microsecond=0)
-
-
-def today_in(timezone: str) -> date:
-    return datetime.now(ZoneInfo(timezone)).date()
+ACTIVE, WAITLISTED = MembershipStatus.ACTIVE, MembershipStatus.WAITLISTED
 
 
 # ---------------------------------------------------------------------------- members
 
 
-def _member_read(row: dict[str, Any]) -> MemberRead:
-    return MemberRead(
-        id=row["id"],
-        display_name=row["display_name"],
-        email=row["email"],
-        phone=row["phone"],
-        has_login=bool(row.get("has_login")),
-        created_at=row["created_at"],
+def normalise_email(email: str | None) -> str | None:
+    return email.strip().lower() if email else None
+
+
+async def _existing_person(db: Connection, email: str | None, phone: str | None) -> None:
+    """409 naming the record when a person with this email or phone is already on record."""
+    for field, found in (
+        ("email", await queries.member_by_contact(db, email=email) if email else None),
+        (
+            "phone",
+            await queries.member_by_contact(db, phone_key=phone_key(phone)) if phone else None,
+        ),
+    ):
+        if found is not None:
+            raise Conflict(
+                N_("{name} is already on record with this {field}; enrol that person instead."),
+                params={"name": found["display_name"], "field": field},
+                field=field,
+                code="person_on_record",
+                extra={
+                    "existing_member_id": found["id"],
+                    "existing_display_name": found["display_name"],
+                },
+            )
+
+
+async def _add_member(db: Connection, user: CurrentUser, data: MemberCreate) -> int:
+    email = normalise_email(data.email)
+    await _existing_person(db, email, data.phone)
+    member_id = await queries.insert_member(
+        db,
+        display_name=data.display_name.strip(),
+        email=email,
+        phone=data.phone.strip() if data.phone else None,
+        phone_key=phone_key(data.phone),
+        created_at=now(),
+        created_by=user.id,
     )
+    if data.password is not None and email is not None:
+        await accounts.add_user(
+            db,
+            email=email,
+            display_name=data.display_name.strip(),
+            role=Role.MEMBER,
+            password_hash=await hash_password_async(data.password),
+            member_id=member_id,
+        )
+    return member_id
 
 
-async def create_member(data: MemberCreate) -> MemberRead:
-    async with write_transaction(current_engine()):
-        rows = await Member.insert(
-            Member(
-                display_name=data.display_name,
-                email=data.email.strip().lower() if data.email else None,
-                phone=data.phone,
-                created_at=now(),
+async def create_member(user: CurrentUser, data: MemberCreate) -> MemberRead:
+    async with database().write() as db:
+        member_id = await _add_member(db, user, data)
+        member = await queries.member(db, member_id)
+    assert member is not None
+    return member
+
+
+async def list_members(
+    user: CurrentUser,
+    search: str | None,
+    limit: int,
+    offset: int,
+    *,
+    email: str | None = None,
+    phone: str | None = None,
+) -> MemberList:
+    """The members ``user`` may see; or, with ``email`` or ``phone``, the one person on record
+    with exactly that contact (``id`` and ``display_name`` only)."""
+    async with database().read() as db:
+        if email is not None or phone is not None:
+            found = await queries.member_by_contact(
+                db, email=normalise_email(email), phone_key=phone_key(phone)
             )
-        ).returning(*Member.all_columns())
-        row = dict(rows[0])
-        if data.password is not None and data.email is not None:
-            await accounts.create_user(
-                email=data.email,
-                display_name=data.display_name,
-                role="member",
-                password=data.password,
-                member_id=row["id"],
-            )
-            row["has_login"] = True
-    return _member_read(row)
-
-
-_MEMBER_SELECT = (
-    "SELECT m.id, m.display_name, m.email, m.phone, m.created_at, "
-    "EXISTS (SELECT 1 FROM app_user u WHERE u.member = m.id) AS has_login FROM member m"
-)
-
-
-async def list_members(query: str | None, limit: int, offset: int) -> MemberList:
-    if query:
-        pattern = f"%{query.lower()}%"
-        rows = await Member.raw(
-            _MEMBER_SELECT + " WHERE lower(m.display_name) LIKE {} OR lower(m.email) LIKE {}"
-            " ORDER BY m.display_name, m.id LIMIT {} OFFSET {}",
-            pattern,
-            pattern,
-            limit,
-            offset,
+            items = [] if found is None else [MemberRead(**found)]
+            return MemberList(items=items, total=len(items))
+        items, total = await queries.members_page(
+            db, access.member_scope(user), search, limit, offset
         )
-        total = await Member.count().where(
-            (Member.display_name.ilike(pattern)) | (Member.email.ilike(pattern))
-        )
-    else:
-        rows = await Member.raw(
-            _MEMBER_SELECT + " ORDER BY m.display_name, m.id LIMIT {} OFFSET {}", limit, offset
-        )
-        total = await Member.count()
-    return MemberList(items=[_member_read(r) for r in rows], total=total)
+    return MemberList(items=items, total=total)
 
 
-async def get_member(member_id: int) -> MemberRead:
-    rows = await Member.raw(_MEMBER_SELECT + " WHERE m.id = {}", member_id)
-    if not rows:
-        raise NotFound(f"No member with id {member_id}.")
-    return _member_read(rows[0])
+async def get_member(user: CurrentUser, member_id: int) -> MemberRead:
+    async with database().read() as db:
+        await access.member(db, user, member_id)
+        member = await queries.member(db, member_id)
+    assert member is not None
+    return member
 
 
 # ---------------------------------------------------------------------------- groups
 
 
-async def _check_facilitators(ids: list[int]) -> None:
+async def _check_facilitators(db: Connection, ids: list[int]) -> None:
     if not ids:
         return
-    found = await User.select(User.id).where(
-        User.id.is_in(ids), User.role.is_in(["facilitator", "admin"]), User.is_active.eq(True)
-    )
-    missing = sorted(set(ids) - {r["id"] for r in found})
+    missing = sorted(set(ids) - await queries.staff_accounts(db, ids))
     if missing:
         raise Invalid(
-            f"Not a facilitator or admin account: {', '.join(map(str, missing))}.",
+            N_("Not a facilitator or admin account: {ids}."),
+            params={"ids": ", ".join(map(str, missing))},
             field="facilitator_ids",
+            code="not_staff",
         )
-
-
-async def _group_reads(where_sql: str = "", *args: Any) -> list[GroupRead]:
-    """Groups with their counts; ``where_sql`` is a constant fragment, values are bound."""
-    rows = await Group.raw(
-        "SELECT g.*, "  # noqa: S608
-        "(SELECT COUNT(*) FROM membership ms WHERE ms.\"group\" = g.id AND ms.status = 'active')"
-        " AS active_count, "
-        '(SELECT COUNT(*) FROM membership ms WHERE ms."group" = g.id'
-        " AND ms.status = 'waitlisted') AS waitlist_count "
-        "FROM work_group g " + where_sql + " ORDER BY g.name, g.id",
-        *args,
-    )
-    if not rows:
-        return []
-    links = await GroupFacilitator.select(GroupFacilitator.group, GroupFacilitator.user).where(
-        GroupFacilitator.group.is_in([r["id"] for r in rows])
-    )
-    by_group: dict[int, list[int]] = {}
-    for link in links:
-        by_group.setdefault(link["group"], []).append(link["user"])
-    return [
-        GroupRead(
-            id=r["id"],
-            name=r["name"],
-            description=r["description"],
-            kind=r["kind"],
-            purposes=from_mask(r["purpose_mask"]),
-            capacity=r["capacity"],
-            timezone=r["timezone"],
-            phase=r["phase"],
-            location=r["location"],
-            facilitator_ids=sorted(by_group.get(r["id"], [])),
-            active_count=r["active_count"],
-            waitlist_count=r["waitlist_count"],
-        )
-        for r in rows
-    ]
-
-
-async def can_manage_group(user: CurrentUser, group_id: int) -> bool:
-    if user.is_admin:
-        return await Group.exists().where(Group.id == group_id)
-    if user.role != "facilitator":
-        return False
-    return await GroupFacilitator.exists().where(
-        GroupFacilitator.group == group_id, GroupFacilitator.user == user.id
-    )
-
-
-async def require_group(user: CurrentUser, group_id: int) -> None:
-    """404 unless the group exists and ``user`` facilitates it (or is an admin)."""
-    if not await can_manage_group(user, group_id):
-        raise NotFound(f"No group with id {group_id} among yours.")
 
 
 async def list_groups(user: CurrentUser) -> GroupList:
-    if user.is_admin:
-        items = await _group_reads()
-    else:
-        items = await _group_reads(
-            'WHERE g.id IN (SELECT gf."group" FROM group_facilitator gf WHERE gf."user" = {})',
-            user.id,
-        )
+    async with database().read() as db:
+        items = await queries.groups(db, access.group_scope(user))
     return GroupList(items=items, total=len(items))
 
 
 async def get_group(user: CurrentUser, group_id: int) -> GroupRead:
-    await require_group(user, group_id)
-    return (await _group_reads("WHERE g.id = {}", group_id))[0]
+    async with database().read() as db:
+        await access.group(db, user, group_id)
+        return await queries.group(db, group_id)
 
 
 async def create_group(user: CurrentUser, data: GroupCreate) -> GroupRead:
     facilitator_ids = list(dict.fromkeys(data.facilitator_ids))
-    if user.role == "facilitator" and user.id not in facilitator_ids:
+    if user.role == Role.FACILITATOR and user.id not in facilitator_ids:
         facilitator_ids.insert(0, user.id)
-    await _check_facilitators(facilitator_ids)
-    async with write_transaction(current_engine()):
-        rows = await Group.insert(
-            Group(
-                name=data.name,
-                description=data.description,
-                kind=data.kind,
-                purpose_mask=to_mask(data.purposes),
-                capacity=data.capacity,
-                timezone=data.timezone,
-                phase=data.phase,
-                location=data.location,
-                created_at=now(),
-            )
-        ).returning(Group.id)
-        group_id = rows[0]["id"]
-        if facilitator_ids:
-            await GroupFacilitator.insert(
-                *[GroupFacilitator(group=group_id, user=uid) for uid in facilitator_ids]
-            )
-    return (await _group_reads("WHERE g.id = {}", group_id))[0]
+    async with database().write() as db:
+        await _check_facilitators(db, facilitator_ids)
+        group_id = await queries.insert_group(
+            db,
+            {
+                "name": data.name.strip(),
+                "description": data.description,
+                "kind": str(data.kind),
+                "purpose_mask": to_mask(data.purposes),
+                "capacity": data.capacity,
+                "timezone": data.timezone,
+                "phase": str(data.phase),
+                "location": data.location.strip(),
+                "created_at": now(),
+            },
+        )
+        await queries.add_facilitators(db, group_id, facilitator_ids)
+        return await queries.group(db, group_id)
 
 
 async def update_group(user: CurrentUser, group_id: int, data: GroupUpdate) -> GroupRead:
-    await require_group(user, group_id)
-    values: dict[Any, Any] = {}
+    values: dict[str, Any] = {}
     for name in ("name", "kind", "capacity", "timezone", "description", "phase", "location"):
         value = getattr(data, name)
         if value is not UNSET:
-            values[getattr(Group, name)] = value
+            values[name] = value.strip() if name in ("name", "location") else value
     if data.purposes is not UNSET:
-        values[Group.purpose_mask] = to_mask(data.purposes)
-    if data.facilitator_ids is not UNSET:
-        if not data.facilitator_ids:
-            raise Invalid("A group needs at least one facilitator.", field="facilitator_ids")
-        await _check_facilitators(data.facilitator_ids)
-    async with write_transaction(current_engine()):
+        values["purpose_mask"] = to_mask(data.purposes)
+    if data.facilitator_ids is not UNSET and not data.facilitator_ids:
+        raise Invalid(
+            N_("A group needs at least one facilitator."),
+            field="facilitator_ids",
+            code="no_facilitator",
+        )
+    async with database().write() as db:
+        group = await access.group(db, user, group_id)
+        if data.facilitator_ids is not UNSET:
+            await _check_facilitators(db, data.facilitator_ids)
         if data.capacity is not UNSET:
-            active = await Membership.count().where(
-                Membership.group == group_id, Membership.status == ACTIVE
-            )
+            active = await queries.active_count(db, group_id)
             if data.capacity < active:
                 raise Conflict(
-                    f"The group has {active} active members; end memberships before lowering "
-                    f"capacity to {data.capacity}.",
+                    N_(
+                        "The group has {active} active members; end memberships before "
+                        "lowering its capacity to {capacity}."
+                    ),
+                    params={"active": active, "capacity": data.capacity},
                     field="capacity",
+                    code="capacity_below_members",
                 )
         if values:
-            await Group.update(values).where(Group.id == group_id)
+            await queries.update_group(db, group_id, values)
         if data.facilitator_ids is not UNSET:
-            await GroupFacilitator.delete().where(GroupFacilitator.group == group_id)
-            await GroupFacilitator.insert(
-                *[
-                    GroupFacilitator(group=group_id, user=uid)
-                    for uid in dict.fromkeys(data.facilitator_ids)
-                ]
-            )
+            await queries.set_facilitators(db, group_id, data.facilitator_ids)
         if data.capacity is not UNSET:
-            await _fill_free_places(group_id)
-    return (await _group_reads("WHERE g.id = {}", group_id))[0]
+            await _fill_free_places(db, group_id, group.timezone)
+        if data.timezone is not UNSET and data.timezone != group.timezone:
+            await figures.group_changed(db, group_id)
+        return await queries.group(db, group_id)
 
 
 # ---------------------------------------------------------------------------- enrolment
 
 
-async def _waitlist_position(group_id: int, membership_id: int) -> int:
-    waiting = (
-        await Membership.select(Membership.id)
-        .where(Membership.group == group_id, Membership.status == WAITLISTED)
-        .order_by(Membership.requested_at)
-        .order_by(Membership.id)
-    )
-    return [w["id"] for w in waiting].index(membership_id) + 1
-
-
-async def _fill_free_places(group_id: int) -> None:
+async def _fill_free_places(db: Connection, group_id: int, timezone: str) -> None:
     """Move waiting members up, first come first served, while places are free."""
-    group = await Group.select(Group.capacity, Group.timezone).where(Group.id == group_id).first()
-    active = await Membership.count().where(
-        Membership.group == group_id, Membership.status == ACTIVE
-    )
-    free = group["capacity"] - active
+    group = await queries.group(db, group_id)
+    free = group.capacity - group.active_count
     if free <= 0:
         return
-    waiting = (
-        await Membership.select(Membership.id)
-        .where(Membership.group == group_id, Membership.status == WAITLISTED)
-        .order_by(Membership.requested_at)
-        .order_by(Membership.id)
-        .limit(free)
+    for waiting in (await queries.waiting(db, group_id))[:free]:
+        await queries.promote(db, waiting["id"], today_in(timezone))
+        await figures.member_changed(db, group_id, waiting["member"])
+
+
+async def _enrol(
+    db: Connection,
+    user: CurrentUser,
+    group: access.GroupRef,
+    member_id: int,
+    consent_given: bool,
+    joined_on: date | None,
+) -> EnrolmentRead:
+    if not consent_given:
+        raise Invalid(
+            N_("Enrolment needs the member's informed consent; record it once it is given."),
+            field="consent_given",
+            code="consent_required",
+        )
+    today = today_in(group.timezone)
+    if joined_on is not None:
+        bounded_date(joined_on, "joined_on")
+        if joined_on > today:
+            raise Invalid(
+                N_("The joining date cannot be in the future."),
+                field="joined_on",
+                code="joined_in_future",
+            )
+    if await queries.open_membership(db, group.id, member_id) is not None:
+        raise Conflict(
+            N_("This member is already enrolled or waiting."),
+            field="member_id",
+            code="already_enrolled",
+        )
+    status = ACTIVE if await queries.active_count(db, group.id) < group.capacity else WAITLISTED
+    await queries.insert_membership(
+        db,
+        group_id=group.id,
+        member_id=member_id,
+        status=status,
+        requested_at=now(),
+        joined_on=(joined_on or today) if status == ACTIVE else None,
+        recorded_by=user.id,
     )
-    if waiting:
-        await Membership.update(
-            {Membership.status: ACTIVE, Membership.joined_on: today_in(group["timezone"])}
-        ).where(Membership.id.is_in([w["id"] for w in waiting]))
+    position = None
+    if status == WAITLISTED:
+        waiting = [w["member"] for w in await queries.waiting(db, group.id)]
+        position = waiting.index(member_id) + 1
+    else:
+        await figures.member_changed(db, group.id, member_id)
+    return EnrolmentRead(member_id=member_id, status=status, waitlist_position=position)
+
+
+async def _member_to_enrol(db: Connection, user: CurrentUser, data: EnrolmentCreate) -> int:
+    if data.member_id is not None:
+        try:
+            await access.member(db, user, data.member_id)
+        except NotFound:
+            raise Invalid(
+                N_(
+                    "No member with id {id} among yours; find a person on record elsewhere by "
+                    "their exact email or phone."
+                ),
+                params={"id": data.member_id},
+                field="member_id",
+                code="unknown_member",
+            ) from None
+        return data.member_id
+    field = "email" if data.email is not None else "phone"
+    found = await queries.member_by_contact(
+        db, email=normalise_email(data.email), phone_key=phone_key(data.phone)
+    )
+    if found is None:
+        raise Invalid(
+            N_("Nobody is on record with this {field}."),
+            params={"field": field},
+            field=field,
+            code="unknown_member",
+        )
+    return found["id"]
 
 
 async def enrol(user: CurrentUser, group_id: int, data: EnrolmentCreate) -> EnrolmentRead:
-    await require_group(user, group_id)
-    if not data.consent_given:
-        raise Invalid(
-            "Enrolment needs the member's informed consent; record it once it is given.",
-            field="consent_given",
-        )
-    async with write_transaction(current_engine()):
-        group = (
-            await Group.select(Group.capacity, Group.timezone).where(Group.id == group_id).first()
-        )
-        today = today_in(group["timezone"])
-        if data.joined_on is not None and data.joined_on > today:
-            raise Invalid("joined_on cannot be in the future.", field="joined_on")
-        if not await Member.exists().where(Member.id == data.member_id):
-            raise Invalid(f"No member with id {data.member_id}.", field="member_id")
-        if await Membership.exists().where(
-            Membership.group == group_id,
-            Membership.member == data.member_id,
-            Membership.status.is_in([ACTIVE, WAITLISTED]),
-        ):
-            raise Conflict("This member is already enrolled or waiting.", field="member_id")
-        active = await Membership.count().where(
-            Membership.group == group_id, Membership.status == ACTIVE
-        )
-        status = ACTIVE if active < group["capacity"] else WAITLISTED
-        rows = await Membership.insert(
-            Membership(
-                group=group_id,
-                member=data.member_id,
-                status=status,
-                requested_at=now(),
-                joined_on=(data.joined_on or today) if status == ACTIVE else None,
-                consent_given_at=now(),
-                consent_recorded_by=user.id,
+    async with database().write() as db:
+        group = await access.group(db, user, group_id)
+        member_id = await _member_to_enrol(db, user, data)
+        return await _enrol(db, user, group, member_id, data.consent_given, data.joined_on)
+
+
+async def enrol_new_person(
+    user: CurrentUser, group_id: int, data: NewPersonEnrolment
+) -> EnrolmentRead:
+    """Add a person and enrol them, in one transaction: refused means nothing is written."""
+    async with database().write() as db:
+        group = await access.group(db, user, group_id)
+        if not data.consent_given:
+            raise Invalid(
+                N_("Enrolment needs the member's informed consent; record it once it is given."),
+                field="consent_given",
+                code="consent_required",
             )
-        ).returning(Membership.id)
-        position = (
-            await _waitlist_position(group_id, rows[0]["id"]) if status == WAITLISTED else None
-        )
-    return EnrolmentRead(member_id=data.member_id, status=status, waitlist_position=position)
+        member_id = await _add_member(db, user, data.person)
+        return await _enrol(db, user, group, member_id, data.consent_given, data.joined_on)
 
 
 async def end_membership(user: CurrentUser, group_id: int, member_id: int) -> None:
-    await require_group(user, group_id)
-    async with write_transaction(current_engine()):
-        current = (
-            await Membership.select(Membership.id)
-            .where(
-                Membership.group == group_id,
-                Membership.member == member_id,
-                Membership.status.is_in([ACTIVE, WAITLISTED]),
-            )
-            .first()
-        )
+    async with database().write() as db:
+        group = await access.group(db, user, group_id)
+        current = await queries.open_membership(db, group_id, member_id)
         if current is None:
-            raise NotFound(f"Member {member_id} is not enrolled in this group.")
-        timezone = (await Group.select(Group.timezone).where(Group.id == group_id).first())[
-            "timezone"
-        ]
-        await Membership.update(
-            {Membership.status: ENDED, Membership.left_on: today_in(timezone)}
-        ).where(Membership.id == current["id"])
-        await _fill_free_places(group_id)
+            raise NotFound(
+                N_("Member {member} is not enrolled in this group."),
+                params={"member": member_id},
+                code="not_enrolled",
+            )
+        await queries.end(db, current["id"], today_in(group.timezone))
+        if current["status"] == ACTIVE:
+            await figures.member_changed(db, group_id, member_id)
+        await _fill_free_places(db, group_id, group.timezone)
 
 
 async def roster(user: CurrentUser, group_id: int) -> Roster:
-    await require_group(user, group_id)
-    rows = await Membership.raw(
-        "SELECT ms.member AS member_id, m.display_name, ms.status, ms.joined_on, "
-        "ms.consent_given_at FROM membership ms JOIN member m ON m.id = ms.member "
-        "WHERE ms.\"group\" = {} AND ms.status IN ('active', 'waitlisted') "
-        "ORDER BY ms.status, CASE WHEN ms.status = 'active' THEN m.display_name END, "
-        "ms.requested_at, ms.id",
-        group_id,
+    async with database().read() as db:
+        await access.group(db, user, group_id)
+        entries = await queries.roster(db, group_id)
+    return Roster(
+        active=[e for e in entries if e.status == ACTIVE],
+        waitlist=[e for e in entries if e.status == WAITLISTED],
     )
-    active: list[RosterEntry] = []
-    waitlist: list[RosterEntry] = []
-    for row in rows:
-        if row["status"] == ACTIVE:
-            active.append(RosterEntry(**row, waitlist_position=None))
-        else:
-            waitlist.append(RosterEntry(**row, waitlist_position=len(waitlist) + 1))
-    return Roster(active=active, waitlist=waitlist)

@@ -18,7 +18,10 @@ class Member(Table, tablename="member"):
     display_name = Varchar(length=120)
     email = Varchar(length=254, null=True, default=None)
     phone = Varchar(length=40, null=True, default=None)
+    # The phone in international digits (62812...), for exact matching and chat links.
+    phone_key = Varchar(length=20, null=True, default=None)
     created_at = Timestamptz()
+    created_by = ForeignKey(User, on_delete=OnDelete.set_null, null=True)
 
 
 class Group(Table, tablename="work_group"):

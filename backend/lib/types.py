@@ -1,28 +1,42 @@
-"""Constrained field types shared by the request structs of every feature."""
+"""Constrained field types shared by the request structs of every feature.
+
+Text that people type is checked here once: single-line text (names, topics, places) refuses
+control characters and lone surrogates, and a name must hold more than spaces; multi-line text
+(descriptions, notes) allows line breaks and tabs only.
+"""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 import msgspec
-from litestar.params import Parameter
+from litestar.params import Parameter, PathParameter
 from msgspec import Meta
 
 from backend.domain.vocabulary import PurposeCode
 
 __all__ = ["PurposeCode"]
 
-Id = Annotated[int, Meta(ge=1, le=2**62)]
-Name = Annotated[str, Meta(min_length=1, max_length=120)]
+MAX_ID = 2**62
+
+# Control characters (C0, DEL, C1) and UTF-16 surrogates, which no UTF-8 text can hold.
+_SINGLE_LINE = r"^[^\x00-\x1f\x7f-\x9f\ud800-\udfff]*$"
+_VISIBLE = r"^(?=.*\S)[^\x00-\x1f\x7f-\x9f\ud800-\udfff]*$"
+_MULTI_LINE = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]*$"
+
+Id = Annotated[int, Meta(ge=1, le=MAX_ID)]
+Name = Annotated[str, Meta(min_length=1, max_length=120, pattern=_VISIBLE)]
 Email = Annotated[str, Meta(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
 Password = Annotated[str, Meta(min_length=8, max_length=200)]
 Phone = Annotated[str, Meta(min_length=3, max_length=40, pattern=r"^[0-9+() .\-]+$")]
-Description = Annotated[str, Meta(max_length=4000)]
-Location = Annotated[str, Meta(max_length=200)]
+Description = Annotated[str, Meta(max_length=4000, pattern=_MULTI_LINE)]
+Location = Annotated[str, Meta(max_length=200, pattern=_SINGLE_LINE)]
+Topic = Annotated[str, Meta(max_length=200, pattern=_SINGLE_LINE)]
+SingleLine = Annotated[str, Meta(max_length=500, pattern=_SINGLE_LINE)]
 Capacity = Annotated[int, Meta(ge=2, le=50)]
 TimeZoneName = Annotated[str, Meta(min_length=1, max_length=64)]
 Purposes = Annotated[list[PurposeCode], Meta(min_length=1, max_length=6)]
-Note = Annotated[str, Meta(max_length=2000)]
+Note = Annotated[str, Meta(max_length=2000, pattern=_MULTI_LINE)]
 Limit = Annotated[int, Meta(ge=1, le=500)]
 
 
@@ -34,6 +48,10 @@ class Output(msgspec.Struct, kw_only=True):
     """Base of every response body."""
 
 
-# Query parameters shared by every paginated list.
+# Query and path parameters shared by every route.
 OffsetParam = Annotated[int, Parameter(ge=0, le=1_000_000_000, description="Rows to skip")]
 LimitParam = Annotated[int, Parameter(ge=1, le=500, description="Rows to return (1-500)")]
+GroupId = Annotated[int, PathParameter(ge=1, le=MAX_ID, description="The group's id")]
+MemberId = Annotated[int, PathParameter(ge=1, le=MAX_ID, description="The member's id")]
+SessionId = Annotated[int, PathParameter(ge=1, le=MAX_ID, description="The session's id")]
+UserId = Annotated[int, PathParameter(ge=1, le=MAX_ID, description="The account's id")]

@@ -1,38 +1,53 @@
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from litestar import Controller, Response, get
-from litestar.di import Provide
-from litestar.params import Parameter
+from litestar.di import NamedDependency
+from litestar.params import QueryParameter
 
-from backend.accounts.auth import provide_user, requires_staff
+from backend.accounts.auth import requires_staff
 from backend.accounts.schemas import CurrentUser
+from backend.lib.moments import parse_date
+from backend.lib.types import GroupId
 from backend.reports import service
 from backend.reports.schemas import GroupReport
 
-GroupId = Annotated[int, Parameter(ge=1, le=2**62, description="The group's id")]
+FromDate = Annotated[
+    str | None,
+    QueryParameter(
+        name="from",
+        max_length=10,
+        description="First local date (inclusive), YYYY-MM-DD",
+        schema_extra={"format": "date"},
+    ),
+]
+ToDate = Annotated[
+    str | None,
+    QueryParameter(
+        max_length=10,
+        description="Last local date (inclusive), YYYY-MM-DD",
+        schema_extra={"format": "date"},
+    ),
+]
 
 
 class ReportController(Controller):
     path = "/api/v1/groups/{group_id:int}"
     tags = ["reports"]
     guards = [requires_staff]
-    dependencies = {"user": Provide(provide_user)}
 
     @get("/report", summary="Attendance, purpose coverage and follow-up for a group")
     async def report(
         self,
-        user: CurrentUser,
+        user: NamedDependency[CurrentUser],
         group_id: GroupId,
-        from_: Annotated[
-            date | None,
-            Parameter(query="from", description="First local date (inclusive)"),
-        ] = None,
-        to: Annotated[date | None, Parameter(description="Last local date (inclusive)")] = None,
+        from_: FromDate = None,
+        to: ToDate = None,
     ) -> GroupReport:
-        return await service.group_report(user, group_id, from_, to)
+        return await service.group_report(
+            user, group_id, parse_date(from_, "from"), parse_date(to, "to")
+        )
 
     @get(
         "/attendance.csv",
@@ -42,10 +57,10 @@ class ReportController(Controller):
     )
     async def csv_export(
         self,
-        user: CurrentUser,
+        user: NamedDependency[CurrentUser],
         group_id: GroupId,
         notes: Annotated[
-            int, Parameter(ge=0, le=1, description="1 adds the confidential note column")
+            int, QueryParameter(ge=0, le=1, description="1 adds the confidential note column")
         ] = 0,
     ) -> Response[bytes]:
         body = await service.csv_document(user, group_id, notes=bool(notes))

@@ -1,15 +1,15 @@
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from litestar import Controller, get, patch, post
-from litestar.di import Provide
-from litestar.params import Parameter, QueryParameter
+from litestar.di import NamedDependency
+from litestar.params import JSONBody, QueryParameter
 
-from backend.accounts.auth import provide_user, requires_member, requires_staff
+from backend.accounts.auth import requires_member, requires_staff
 from backend.accounts.schemas import CurrentUser
-from backend.lib.types import LimitParam, OffsetParam
+from backend.lib.moments import parse_moment
+from backend.lib.types import MAX_ID, GroupId, LimitParam, OffsetParam, SessionId
 from backend.scheduling import service
 from backend.scheduling.schemas import (
     SessionCreate,
@@ -19,29 +19,30 @@ from backend.scheduling.schemas import (
     SessionUpdate,
 )
 
-GroupId = Annotated[int, Parameter(ge=1, le=2**62, description="The group's id")]
-SessionId = Annotated[int, Parameter(ge=1, le=2**62, description="The session's id")]
 FromParam = Annotated[
-    datetime | None,
+    str | None,
     QueryParameter(
         name="from",
+        max_length=40,
         description="Sessions starting at or after this time (ISO 8601; UTC without offset)",
+        schema_extra={"format": "date-time"},
     ),
 ]
 ToParam = Annotated[
-    datetime | None,
+    str | None,
     QueryParameter(
-        name="to", description="Sessions starting before this time (ISO 8601; UTC without offset)"
+        max_length=40,
+        description="Sessions starting before this time (ISO 8601; UTC without offset)",
+        schema_extra={"format": "date-time"},
     ),
 ]
-GroupFilter = Annotated[int | None, Parameter(ge=1, le=2**62, description="Only this group")]
+GroupFilter = Annotated[int | None, QueryParameter(ge=1, le=MAX_ID, description="Only this group")]
 
 
 class GroupSessionController(Controller):
     path = "/api/v1/groups/{group_id:int}/sessions"
     tags = ["scheduling"]
     guards = [requires_staff]
-    dependencies = {"user": Provide(provide_user)}
 
     @post(
         "/",
@@ -55,7 +56,10 @@ class GroupSessionController(Controller):
         ),
     )
     async def create_sessions(
-        self, user: CurrentUser, group_id: GroupId, data: SessionCreate
+        self,
+        user: NamedDependency[CurrentUser],
+        group_id: GroupId,
+        data: JSONBody[SessionCreate],
     ) -> SessionsCreated:
         return await service.create_sessions(user, group_id, data)
 
@@ -64,22 +68,25 @@ class SessionController(Controller):
     path = "/api/v1/sessions"
     tags = ["scheduling"]
     guards = [requires_staff]
-    dependencies = {"user": Provide(provide_user)}
 
     @get("/", summary="Sessions of your groups (all groups for admins), by start time")
     async def list_sessions(
         self,
-        user: CurrentUser,
+        user: NamedDependency[CurrentUser],
         group: GroupFilter = None,
         from_: FromParam = None,
         to: ToParam = None,
         limit: LimitParam = 100,
         offset: OffsetParam = 0,
     ) -> SessionList:
-        return await service.list_sessions(user, group, from_, to, limit, offset)
+        return await service.list_sessions(
+            user, group, parse_moment(from_, "from"), parse_moment(to, "to"), limit, offset
+        )
 
     @get("/{session_id:int}", summary="One session")
-    async def get_session(self, user: CurrentUser, session_id: SessionId) -> SessionRead:
+    async def get_session(
+        self, user: NamedDependency[CurrentUser], session_id: SessionId
+    ) -> SessionRead:
         return await service.get_session(user, session_id)
 
     @patch(
@@ -88,7 +95,10 @@ class SessionController(Controller):
         "its series)",
     )
     async def update_session(
-        self, user: CurrentUser, session_id: SessionId, data: SessionUpdate
+        self,
+        user: NamedDependency[CurrentUser],
+        session_id: SessionId,
+        data: JSONBody[SessionUpdate],
     ) -> SessionRead:
         return await service.update_session(user, session_id, data)
 
@@ -97,16 +107,17 @@ class MySessionController(Controller):
     path = "/api/v1/me/sessions"
     tags = ["scheduling"]
     guards = [requires_member]
-    dependencies = {"user": Provide(provide_user)}
 
     @get("/", summary="The sessions of my groups, from the day I joined each")
     async def my_sessions(
         self,
-        user: CurrentUser,
+        user: NamedDependency[CurrentUser],
         from_: FromParam = None,
         to: ToParam = None,
         limit: LimitParam = 100,
         offset: OffsetParam = 0,
     ) -> SessionList:
         assert user.member_id is not None
-        return await service.member_sessions(user.member_id, from_, to, limit, offset)
+        return await service.member_sessions(
+            user.member_id, parse_moment(from_, "from"), parse_moment(to, "to"), limit, offset
+        )

@@ -22,7 +22,7 @@ TOPICS = ("Weekly circle", "Skills practice", "Forum meeting", "Afternoon togeth
 
 
 async def add_demo_sessions(
-    groups_with_owners: list[tuple[Any, Any]], members: list[Any] | None = None
+    groups_with_owners: list[tuple[Any, Any]],
 ) -> dict[int, list[SessionRead]]:
     """12 weekly sessions per group, the first 8 weeks ago, at a local time in the group's
     zone; returns the created sessions by group id."""

@@ -12,19 +12,17 @@ from typing import Annotated, Literal
 
 from msgspec import UNSET, Meta, UnsetType
 
-from backend.lib.types import Input, Location, Output
+from backend.domain.vocabulary import ClashReason, SessionStatus
+from backend.lib.types import Input, Location, Output, SingleLine, Topic
 
 MAX_DURATION_MINUTES = 24 * 60
 
-Topic = Annotated[str, Meta(max_length=200)]
 GuideSlug = Annotated[str, Meta(min_length=1, max_length=120)]
 RruleText = Annotated[str, Meta(min_length=1, max_length=500)]
 DurationMinutes = Annotated[int, Meta(ge=5, le=MAX_DURATION_MINUTES)]
-CancelReason = Annotated[str, Meta(max_length=500)]
+CancelReason = SingleLine
 OnConflict = Literal["fail", "skip"]
-SessionStatus = Literal["scheduled", "cancelled"]
 Scope = Literal["this", "following"]
-ClashReason = Literal["facilitator", "location"]
 
 
 class SessionCreate(Input):
@@ -115,10 +113,13 @@ class SessionList(Output):
 
 
 class ClashWith(Output):
-    session_id: int
-    group_id: int
+    """The session already booked. Its ``session_id`` and ``group_id`` are given only when
+    the group is one of the caller's; otherwise just its times."""
+
     starts_at: datetime
     ends_at: datetime
+    session_id: int | UnsetType = UNSET
+    group_id: int | UnsetType = UNSET
 
 
 class Clash(Output):

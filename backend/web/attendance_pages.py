@@ -1,29 +1,23 @@
-"""Pages for roll calls, attendance history and reports.
-
-``pages.py`` merges the context these functions return into the dashboard, the group page
-and the member's page, and mounts ``CONTROLLERS``.
-"""
+"""Pages for roll calls and reports."""
 
 from __future__ import annotations
 
 import re
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import msgspec
-from litestar import Controller, Request, Response, get, post
-from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
-from litestar.params import FromPath
+from litestar import Controller, Request, get, post
 from litestar.response import Template
 
 from backend.accounts.auth import requires_staff
-from backend.accounts.schemas import CurrentUser
 from backend.attendance import service as attendance
 from backend.attendance.schemas import RollInput
 from backend.domain.vocabulary import PARTICIPATION_LEVELS, STATUSES
 from backend.groups import service as groups
 from backend.lib.errors import LingkarError
+from backend.lib.types import GroupId, SessionId
 from backend.reports import service as reports
+from backend.web.render import WEB_EXCEPTION_HANDLERS, error_text, page
 
 STATUS_LABELS = {"present": "Present", "late": "Late", "excused": "Excused", "absent": "Absent"}
 PARTICIPATION_LABELS = {
@@ -33,30 +27,7 @@ PARTICIPATION_LABELS = {
     "led": "Led",
 }
 _RECORD_FIELD = re.compile(r"^records\[(\d+)\]\.(\w+)$")
-
-
-async def dashboard_context(user: CurrentUser) -> dict[str, Any]:
-    if not user.is_staff:
-        return {}
-    return {"awaiting_rolls": await attendance.awaiting_roll_calls(user)}
-
-
-async def group_context(user: CurrentUser, group_id: int) -> dict[str, Any]:
-    return {"recent_sessions": await attendance.recent_sessions(group_id)}
-
-
-async def my_context(user: CurrentUser) -> dict[str, Any]:
-    if user.member_id is None:
-        return {}
-    mine = await attendance.member_attendance(user.member_id)
-    names = await attendance.group_names(sorted({r.group_id for r in mine.records}))
-    return {"my_attendance": mine, "my_group_names": names}
-
-
-def _page(name: str, request: Request, status_code: int = 200, **context: Any) -> Template:
-    from backend.web.pages import page
-
-    return page(name, request, status_code=status_code, **context)
+_MEMBER_FIELD = re.compile(r"^(?:status|participation|purposes|note)-(\d{1,18})$")
 
 
 async def render_roll(
@@ -69,10 +40,8 @@ async def render_roll(
     **context: Any,
 ) -> Template:
     user = request.scope["user"]
-    session = await attendance.session_for_staff(user, session_id)
-    group = await groups.get_group(user, session["group_id"])
-    roll = await attendance.get_roll(user, session_id)
-    members = await attendance.eligible_members(session)
+    sheet = await attendance.roll_sheet(user, session_id)
+    group = await groups.get_group(user, sheet.session.group_id)
     stored = {
         r.member_id: {
             "status": r.status,
@@ -80,23 +49,17 @@ async def render_roll(
             "purposes": r.purposes,
             "note": r.note or "",
         }
-        for r in roll.records
+        for r in sheet.roll.records
     }
-    known = {m["member_id"] for m in members}
-    members += [
-        {"member_id": r.member_id, "display_name": r.display_name}
-        for r in roll.records
-        if r.member_id not in known
-    ]
-    return _page(
+    return page(
         "attendance/roll.html",
         request,
         status_code=status_code,
-        session=session,
-        local_start=session["starts_at"].astimezone(ZoneInfo(session["timezone"])),
+        session=sheet.session,
+        local_start=sheet.local_start,
         group=group,
-        roll=roll,
-        members=members,
+        roll=sheet.roll,
+        members=sheet.members,
         values=values if values is not None else stored,
         errors=errors or {},
         statuses=STATUSES,
@@ -107,8 +70,11 @@ async def render_roll(
     )
 
 
-def _roll_from_form(form: Any, member_ids: list[int]) -> tuple[dict, dict[int, dict]]:
+def roll_from_form(form: Any) -> tuple[dict, dict[int, dict]]:
     """The submitted roll (members without a status are left out) and the values to show."""
+    member_ids = sorted(
+        {int(m.group(1)) for key in form for m in [_MEMBER_FIELD.match(key)] if m}
+    )
     records = []
     values: dict[int, dict[str, Any]] = {}
     for member_id in member_ids:
@@ -145,53 +111,24 @@ def _member_error(field: str | None, body: dict, message: str) -> dict[int, str]
     return {body["records"][index]["member_id"]: f"{match.group(2)}: {message}"}
 
 
-def _to_login(request: Request, exc: Exception) -> Response:
-    from backend.web.pages import to_login
-
-    return to_login(request, exc)
-
-
-def _forbidden(request: Request, exc: PermissionDeniedException) -> Response:
-    from backend.web.pages import forbidden_page
-
-    return forbidden_page(request, exc)
-
-
-def _error(request: Request, exc: LingkarError) -> Response:
-    from backend.web.pages import error_page
-
-    return error_page(request, exc)
-
-
 class AttendancePages(Controller):
     path = "/"
     include_in_schema = False
     guards = [requires_staff]
-    exception_handlers = {
-        NotAuthorizedException: _to_login,
-        PermissionDeniedException: _forbidden,
-        LingkarError: _error,
-    }
+    exception_handlers = WEB_EXCEPTION_HANDLERS
+    opt = {"csrf_cookie": True}
 
     @get("/sessions/{session_id:int}/roll")
-    async def roll_form(self, request: Request, session_id: FromPath[int]) -> Template:
+    async def roll_form(self, request: Request, session_id: SessionId) -> Template:
         return await render_roll(request, session_id)
 
     @post("/sessions/{session_id:int}/roll")
-    async def save_roll(self, request: Request, session_id: FromPath[int]) -> Template:
-        user = request.scope["user"]
-        session = await attendance.session_for_staff(user, session_id)
+    async def save_roll(self, request: Request, session_id: SessionId) -> Template:
         form = await request.form()
-        member_ids = [m["member_id"] for m in await attendance.eligible_members(session)]
-        member_ids += [
-            r.member_id
-            for r in (await attendance.get_roll(user, session_id)).records
-            if r.member_id not in member_ids
-        ]
-        body, values = _roll_from_form(form, member_ids)
+        body, values = roll_from_form(form)
         try:
             roll = await attendance.put_roll(
-                user, session_id, msgspec.convert(body, RollInput, strict=False)
+                request.scope["user"], session_id, msgspec.convert(body, RollInput, strict=False)
             )
         except msgspec.ValidationError as exc:
             text, _, where = str(exc).partition(" - at `$.")
@@ -205,29 +142,32 @@ class AttendancePages(Controller):
                 flash_error=f"Nothing was saved. {text}",
             )
         except LingkarError as exc:
+            if exc.status_code == 404:
+                raise
+            detail = error_text(request, exc)
             return await render_roll(
                 request,
                 session_id,
                 status_code=exc.status_code,
                 values=values,
-                errors=_member_error(exc.field, body, exc.detail),
-                flash_error=f"Nothing was saved. {exc.detail}",
+                errors=_member_error(exc.field, body, detail),
+                flash_error=f"Nothing was saved. {detail}",
             )
         counts = {s: sum(1 for r in roll.records if r.status == s) for s in STATUSES}
-        unrecorded = len(member_ids) - len(roll.records)
+        unrecorded = len(values) - len(roll.records)
         summary = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
-        if unrecorded:
+        if unrecorded > 0:
             summary += f"{', ' if summary else ''}{unrecorded} not marked (counted absent)"
         return await render_roll(
             request, session_id, flash_ok=f"Roll saved: {summary or 'nobody marked'}."
         )
 
     @get("/groups/{group_id:int}/report")
-    async def report_page(self, request: Request, group_id: FromPath[int]) -> Template:
+    async def report_page(self, request: Request, group_id: GroupId) -> Template:
         user = request.scope["user"]
         group = await groups.get_group(user, group_id)
         report = await reports.group_report(user, group_id)
-        return _page(
+        return page(
             "attendance/report.html",
             request,
             group=group,

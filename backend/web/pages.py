@@ -1,7 +1,8 @@
 """Server-rendered pages for facilitators, members and admins.
 
-They call the same services as the API and work without JavaScript. Every form carries
-Litestar's CSRF token.
+Each action calls one service function; each page gets its data from :mod:`backend.web.views`
+and is rendered by :mod:`backend.web.render`. The pages work without JavaScript, and every form
+carries Litestar's CSRF token.
 """
 
 from __future__ import annotations
@@ -10,65 +11,33 @@ from typing import Any
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
-from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
-from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from backend.accounts import service as accounts
-from backend.accounts.auth import requires_admin, requires_login, requires_staff
+from backend.accounts.auth import requires_admin, requires_login, requires_member, requires_staff
 from backend.accounts.controller import session_cookie
 from backend.accounts.schemas import CurrentUser, UserCreate
-from backend.domain.vocabulary import GROUP_KIND_LABELS, PHASE_LABELS, PURPOSES
+from backend.calendar import service as calendar
 from backend.groups import service as groups
-from backend.groups.schemas import EnrolmentCreate, GroupCreate, MemberCreate
+from backend.groups.schemas import EnrolmentCreate, GroupCreate, NewPersonEnrolment
 from backend.lib.errors import LingkarError, TooManyRequests, Unauthenticated
-from backend.web import attendance_pages, schedule_pages
+from backend.lib.types import GroupId, MemberId
+from backend.web import attendance_pages, schedule_pages, views
+from backend.web.group_page import render_group
+from backend.web.render import WEB_EXCEPTION_HANDLERS, error_text, page
 
-PURPOSE_TITLES = {p.code: p.title for p in PURPOSES}
-
-
-def page(name: str, request: Request, status_code: int = 200, **context: Any) -> Template:
-    base = {
-        "user": request.scope.get("user"),
-        "purposes": PURPOSES,
-        "purpose_titles": PURPOSE_TITLES,
-        "kind_labels": GROUP_KIND_LABELS,
-        "phase_labels": PHASE_LABELS,
-    }
-    return Template(template_name=name, context={**base, **context}, status_code=status_code)
+PAGE_OPT = {"csrf_cookie": True}
 
 
-def validation_message(exc: msgspec.ValidationError) -> str:
-    message = str(exc)
-    text, _, where = message.partition(" - at `$.")
-    return f"{where.rstrip('`')}: {text}" if where else message
-
-
-def to_login(request: Request, exc: Exception) -> Response:
-    return Redirect(path="/login")
-
-
-def error_page(request: Request, exc: LingkarError) -> Response:
-    return page(
-        "error.html", request, status_code=exc.status_code, title=exc.title, detail=exc.detail
-    )
-
-
-def forbidden_page(request: Request, exc: PermissionDeniedException) -> Response:
-    return page("error.html", request, status_code=403, title="Not for you", detail=exc.detail)
-
-
-WEB_EXCEPTION_HANDLERS = {
-    NotAuthorizedException: to_login,
-    PermissionDeniedException: forbidden_page,
-    LingkarError: error_page,
-}
+def _field(form: Any, name: str) -> str:
+    return str(form.get(name, "")).strip()
 
 
 class PublicPages(Controller):
     path = "/"
     include_in_schema = False
     exception_handlers = WEB_EXCEPTION_HANDLERS
+    opt = PAGE_OPT
 
     @get("/")
     async def home(self, request: Request) -> Redirect:
@@ -84,7 +53,7 @@ class PublicPages(Controller):
     @post("/login")
     async def login(self, request: Request) -> Response:
         form = await request.form()
-        email = str(form.get("email", "")).strip()
+        email = _field(form, "email")
         password = str(form.get("password", ""))
         try:
             token, user = await accounts.login(
@@ -95,7 +64,7 @@ class PublicPages(Controller):
                 "login.html",
                 request,
                 status_code=exc.status_code,
-                flash_error=exc.detail,
+                flash_error=error_text(request, exc),
                 email=email,
             )
         old_token = request.scope.get("auth")
@@ -122,13 +91,11 @@ class StaffPages(Controller):
     include_in_schema = False
     guards = [requires_staff]
     exception_handlers = WEB_EXCEPTION_HANDLERS
+    opt = PAGE_OPT
 
     @get("/dashboard")
     async def dashboard(self, request: Request) -> Template:
-        user = request.scope["user"]
-        listing = await groups.list_groups(user)
-        extra = await dashboard_extras(user)
-        return page("dashboard.html", request, groups=listing.items, **extra)
+        return page("dashboard.html", request, **await views.dashboard(request.scope["user"]))
 
     @get("/groups/new")
     async def new_group_form(self, request: Request) -> Template:
@@ -150,63 +117,52 @@ class StaffPages(Controller):
         try:
             data = msgspec.convert(raw, GroupCreate, strict=False)
             group = await groups.create_group(request.scope["user"], data)
-        except msgspec.ValidationError as exc:
+        except (msgspec.ValidationError, LingkarError) as exc:
             return page(
                 "group_form.html",
                 request,
-                status_code=422,
+                status_code=getattr(exc, "status_code", 422),
                 form=raw,
-                flash_error=validation_message(exc),
-            )
-        except LingkarError as exc:
-            return page(
-                "group_form.html",
-                request,
-                status_code=exc.status_code,
-                form=raw,
-                flash_error=exc.detail,
+                flash_error=error_text(request, exc),
             )
         return Redirect(path=f"/groups/{group.id}")
 
     @get("/groups/{group_id:int}")
-    async def group_page(self, request: Request, group_id: FromPath[int]) -> Template:
+    async def group_page(self, request: Request, group_id: GroupId) -> Template:
         return await render_group(request, group_id)
 
     @post("/groups/{group_id:int}/enrol")
-    async def enrol(self, request: Request, group_id: FromPath[int]) -> Response:
+    async def enrol(self, request: Request, group_id: GroupId) -> Response:
         user = request.scope["user"]
         form = await request.form()
+        consent = form.get("consent_given") == "1"
+        member_id = _field(form, "member_id")
         try:
-            await groups.require_group(user, group_id)
-            member_id = str(form.get("member_id", "")).strip()
-            if not member_id:
-                member = await groups.create_member(
-                    msgspec.convert(
-                        {
-                            "display_name": str(form.get("new_name", "")).strip(),
-                            "email": str(form.get("new_email", "")).strip() or None,
-                        },
-                        MemberCreate,
-                        strict=False,
-                    )
-                )
-                member_id = str(member.id)
-            result = await groups.enrol(
-                user,
-                group_id,
-                msgspec.convert(
-                    {"member_id": member_id, "consent_given": form.get("consent_given") == "1"},
+            if member_id:
+                data = msgspec.convert(
+                    {"member_id": member_id, "consent_given": consent},
                     EnrolmentCreate,
                     strict=False,
-                ),
-            )
-        except msgspec.ValidationError as exc:
+                )
+                result = await groups.enrol(user, group_id, data)
+            else:
+                person = {
+                    "display_name": _field(form, "new_name"),
+                    "email": _field(form, "new_email") or None,
+                    "phone": _field(form, "new_phone") or None,
+                }
+                new = msgspec.convert(
+                    {"person": person, "consent_given": consent},
+                    NewPersonEnrolment,
+                    strict=False,
+                )
+                result = await groups.enrol_new_person(user, group_id, new)
+        except (msgspec.ValidationError, LingkarError) as exc:
             return await render_group(
-                request, group_id, status_code=422, flash_error=validation_message(exc)
-            )
-        except LingkarError as exc:
-            return await render_group(
-                request, group_id, status_code=exc.status_code, flash_error=exc.detail
+                request,
+                group_id,
+                status_code=getattr(exc, "status_code", 422),
+                flash_error=error_text(request, exc),
             )
         message = (
             "Enrolled."
@@ -218,51 +174,10 @@ class StaffPages(Controller):
 
     @post("/groups/{group_id:int}/members/{member_id:int}/end")
     async def end_membership(
-        self, request: Request, group_id: FromPath[int], member_id: FromPath[int]
+        self, request: Request, group_id: GroupId, member_id: MemberId
     ) -> Redirect:
         await groups.end_membership(request.scope["user"], group_id, member_id)
         return Redirect(path=f"/groups/{group_id}#roster")
-
-
-async def render_group(
-    request: Request, group_id: int, status_code: int = 200, **context: Any
-) -> Template:
-    user = request.scope["user"]
-    group = await groups.get_group(user, group_id)
-    roster = await groups.roster(user, group_id)
-    enrolled = {m.member_id for m in roster.active + roster.waitlist}
-    candidates = [
-        m for m in (await groups.list_members(None, 500, 0)).items if m.id not in enrolled
-    ]
-    extra = await group_extras(user, group_id)
-    return page(
-        "group.html",
-        request,
-        status_code=status_code,
-        group=group,
-        roster=roster,
-        candidates=candidates,
-        **extra,
-        **context,
-    )
-
-
-async def dashboard_extras(user: CurrentUser) -> dict[str, Any]:
-    return {
-        **await schedule_pages.dashboard_context(user),
-        **await attendance_pages.dashboard_context(user),
-    }
-
-
-async def group_extras(user: CurrentUser, group_id: int) -> dict[str, Any]:
-    return {
-        **await schedule_pages.group_context(user, group_id),
-        **await attendance_pages.group_context(user, group_id),
-    }
-
-
-async def my_extras(user: CurrentUser) -> dict[str, Any]:
-    return {**await schedule_pages.my_context(user), **await attendance_pages.my_context(user)}
 
 
 class AdminPages(Controller):
@@ -270,6 +185,7 @@ class AdminPages(Controller):
     include_in_schema = False
     guards = [requires_admin]
     exception_handlers = WEB_EXCEPTION_HANDLERS
+    opt = PAGE_OPT
 
     @get("/users")
     async def users(self, request: Request) -> Template:
@@ -284,10 +200,9 @@ class AdminPages(Controller):
         try:
             created = await accounts.create_user(msgspec.convert(raw, UserCreate, strict=False))
             flash = {"flash_ok": f"Added {created.display_name} as {created.role}."}
-        except msgspec.ValidationError as exc:
-            status, flash = 422, {"flash_error": validation_message(exc)}
-        except LingkarError as exc:
-            status, flash = exc.status_code, {"flash_error": exc.detail}
+        except (msgspec.ValidationError, LingkarError) as exc:
+            status = getattr(exc, "status_code", 422)
+            flash = {"flash_error": error_text(request, exc)}
         listing = await accounts.list_users(limit=500)
         return page("users.html", request, status_code=status, users=listing.items, **flash)
 
@@ -297,10 +212,33 @@ class MemberPages(Controller):
     include_in_schema = False
     guards = [requires_login]
     exception_handlers = WEB_EXCEPTION_HANDLERS
+    opt = PAGE_OPT
 
     @get("/")
     async def my_page(self, request: Request) -> Template:
-        return page("my.html", request, **await my_extras(request.scope["user"]))
+        return page("my.html", request, **await views.my_page(request.scope["user"]))
+
+    @get("/calendar-link", guards=[requires_member])
+    async def calendar_link(self, request: Request) -> Template:
+        return await self._calendar(request)
+
+    @post("/calendar-link/reset", guards=[requires_member])
+    async def reset_calendar_link(self, request: Request) -> Template:
+        await calendar.revoke_calendar_token(request.scope["user"].member_id)
+        return await self._calendar(
+            request, flash_ok="Your old link no longer works; here is the new one."
+        )
+
+    async def _calendar(self, request: Request, **context: Any) -> Template:
+        user = request.scope["user"]
+        token = await calendar.calendar_token(user.member_id, request.app.state.secret_key)
+        return page(
+            "my.html",
+            request,
+            **await views.my_page(user),
+            schedule_calendar_url=calendar.feed_url(str(request.base_url), token),
+            **context,
+        )
 
 
 WEB_CONTROLLERS = (

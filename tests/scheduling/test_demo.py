@@ -34,7 +34,7 @@ async def test_add_demo_sessions_returns_them_by_group(facilitator, new_group):
     from backend.groups.schemas import GroupRead
 
     group = GroupRead(**await new_group(timezone="Asia/Makassar"))
-    created = await add_demo_sessions([(group, facilitator.user)], [])
+    created = await add_demo_sessions([(group, facilitator.user)])
     assert list(created) == [group.id]
     assert len(created[group.id]) == WEEKS
     assert all(s.starts_at.utcoffset().total_seconds() == 8 * 3600 for s in created[group.id])

@@ -1,0 +1,96 @@
+"""Every statement of accounts: users, login sessions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import msgspec
+
+from backend.accounts.schemas import CurrentUser, UserRead
+from backend.accounts.tables import AuthSession, User
+from backend.db import SQL, Connection, Reader
+
+_USER_COLUMNS = (
+    "u.id, u.email, u.display_name, u.role, u.member AS member_id, u.is_active, u.created_at"
+)
+
+USER_FOR_TOKEN = SQL(
+    "SELECT u.id, u.email, u.display_name, u.role, u.member AS member_id "
+    'FROM auth_session s JOIN app_user u ON u.id = s."user" '
+    "WHERE s.token_hash = {} AND s.expires_at > {} AND u.is_active"
+)
+USER_BY_EMAIL = SQL(
+    "SELECT u.id, u.email, u.display_name, u.role, u.member AS member_id, u.is_active, "
+    "u.password_hash FROM app_user u WHERE u.email = {}"
+)
+USERS_PAGE = SQL(f"SELECT {_USER_COLUMNS} FROM app_user u ORDER BY u.id LIMIT {{}} OFFSET {{}}")
+USERS_COUNT = SQL("SELECT COUNT(*) AS n FROM app_user")
+USER_BY_ID = SQL(f"SELECT {_USER_COLUMNS} FROM app_user u WHERE u.id = {{}}")
+EMAIL_TAKEN = SQL("SELECT 1 AS taken FROM app_user WHERE email = {}")
+
+
+async def user_for_token(db: Reader, token_hash: str, moment: datetime) -> CurrentUser | None:
+    row = await db.fetch_one(USER_FOR_TOKEN, token_hash, moment)
+    return None if row is None else msgspec.convert(row, CurrentUser)
+
+
+async def login_row(db: Reader, email: str) -> dict | None:
+    """The account with its password hash (for checking a login only)."""
+    return await db.fetch_one(USER_BY_EMAIL, email)
+
+
+async def email_taken(db: Connection, email: str) -> bool:
+    return await db.fetch_one(EMAIL_TAKEN, email) is not None
+
+
+async def insert_user(
+    db: Connection,
+    *,
+    email: str,
+    display_name: str,
+    role: str,
+    password_hash: str,
+    member_id: int | None,
+    created_at: datetime,
+) -> UserRead:
+    rows = await db.fetch(
+        User.insert(
+            User(
+                email=email,
+                display_name=display_name,
+                role=role,
+                password_hash=password_hash,
+                is_active=True,
+                member=member_id,
+                created_at=created_at,
+            )
+        ).returning(User.id)
+    )
+    return await user(db, rows[0]["id"])
+
+
+async def user(db: Connection, user_id: int) -> UserRead:
+    row = await db.fetch_one(USER_BY_ID, user_id)
+    return msgspec.convert(row, UserRead)
+
+
+async def users_page(db: Connection, limit: int, offset: int) -> tuple[list[UserRead], int]:
+    rows = await db.fetch(USERS_PAGE, limit, offset)
+    total = await db.fetch_value(USERS_COUNT)
+    return msgspec.convert(rows, list[UserRead]), int(total)
+
+
+async def insert_session(
+    db: Connection, token_hash: str, user_id: int, created_at: datetime, expires_at: datetime
+) -> None:
+    await db.execute(
+        AuthSession.insert(
+            AuthSession(
+                token_hash=token_hash, user=user_id, created_at=created_at, expires_at=expires_at
+            )
+        )
+    )
+
+
+async def delete_session(db: Connection, token_hash: str) -> None:
+    await db.execute(AuthSession.delete().where(AuthSession.token_hash == token_hash))

@@ -1,0 +1,212 @@
+"""Every statement of attendance: rolls, their audit, and what members and pages read."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+import msgspec
+
+from backend.access import GroupScope
+from backend.attendance.schemas import AuditEntry, RollRecord
+from backend.attendance.tables import Attendance
+from backend.db import SQL, Connection
+from backend.db.sql import cached
+from backend.domain.vocabulary import COUNTING_MEMBERSHIPS, SessionStatus
+from backend.lib.purposes import from_mask
+
+CANCELLED = SessionStatus.CANCELLED.value
+
+ELIGIBLE_MEMBERS = SQL(
+    "SELECT DISTINCT m.id AS member_id, m.display_name FROM membership ms "
+    "JOIN member m ON m.id = ms.member "
+    'WHERE ms."group" = {} AND ms.status IN ({}, {}) '
+    "AND ms.joined_on IS NOT NULL AND ms.joined_on <= {} "
+    "AND (ms.left_on IS NULL OR ms.left_on >= {}) ORDER BY m.display_name, m.id"
+)
+RECORDS = SQL(
+    "SELECT member, status, participation, purpose_mask, note FROM attendance WHERE session = {}"
+)
+ROLL = SQL(
+    "SELECT a.member AS member_id, m.display_name, a.status, a.participation, "
+    "a.purpose_mask, a.note, a.updated_at, a.updated_by FROM attendance a "
+    "JOIN member m ON m.id = a.member WHERE a.session = {} ORDER BY m.display_name, a.member"
+)
+DELETE_RECORDS = SQL("DELETE FROM attendance WHERE session = {} AND member IN_IDS({})")
+INSERT_AUDIT = SQL(
+    "INSERT INTO attendance_audit (session, member, changed_by, changed_at, before, after) "
+    "VALUES ({}, {}, {}, {}, {}, {})"
+)
+HISTORY = SQL(
+    "SELECT au.id, au.member AS member_id, m.display_name, au.changed_by, "
+    "u.display_name AS changed_by_name, au.changed_at, au.before, au.after "
+    "FROM attendance_audit au JOIN member m ON m.id = au.member "
+    "LEFT JOIN app_user u ON u.id = au.changed_by WHERE au.session = {} ORDER BY au.id"
+)
+MARK_TAKEN = SQL("UPDATE group_session SET roll_taken_at = {} WHERE id = {}")
+
+# A member's own view: every counting held session (absent when unrecorded), then records
+# of sessions not held yet (an absence excused ahead), most recent first.
+_MEMBER_FACTS = (
+    'SELECT f.session AS session_id, f."group" AS group_id, f.starts_at, f.status, '
+    "f.participation, f.purpose_mask, 1 AS held FROM attendance_fact f WHERE f.member = {} "
+)
+_MEMBER_AHEAD = (
+    'SELECT a.session AS session_id, a."group" AS group_id, s.starts_at, a.status, '
+    "a.participation, a.purpose_mask, 0 AS held FROM attendance a "
+    "JOIN group_session s ON s.id = a.session "
+    "WHERE a.member = {} AND s.status <> {} AND s.roll_taken_at IS NULL "
+)
+MEMBER_RECORDS = SQL(_MEMBER_FACTS + "UNION ALL " + _MEMBER_AHEAD + "ORDER BY 3 DESC, 1 DESC")
+MEMBER_RECORDS_IN_GROUPS = SQL(
+    _MEMBER_FACTS
+    + 'AND f."group" IN_IDS({}) UNION ALL '
+    + _MEMBER_AHEAD
+    + 'AND a."group" IN_IDS({}) ORDER BY 3 DESC, 1 DESC'
+)
+
+AWAITING = (
+    'SELECT s.id, s."group" AS group_id, g.name AS group_name, g.timezone, s.starts_at, '
+    's.topic FROM group_session s JOIN work_group g ON g.id = s."group" '
+    "WHERE s.status <> {} AND s.roll_taken_at IS NULL AND s.starts_at <= {} AND "
+)
+RECENT_SESSIONS = SQL(
+    "SELECT s.id, s.starts_at, s.status, s.roll_taken_at, s.topic, g.timezone, "
+    "(SELECT COUNT(*) FROM attendance a WHERE a.session = s.id) AS records "
+    'FROM group_session s JOIN work_group g ON g.id = s."group" '
+    'WHERE s."group" = {} AND s.starts_at <= {} '
+    "ORDER BY s.starts_at DESC, s.id DESC LIMIT {}"
+)
+GROUP_NAMES = SQL("SELECT id, name FROM work_group WHERE id IN_IDS({})")
+
+
+async def eligible_members(db: Connection, group_id: int, day: date) -> list[dict[str, Any]]:
+    """Members whose membership period covers ``day`` in the group, by name."""
+    return await db.fetch(ELIGIBLE_MEMBERS, group_id, *COUNTING_MEMBERSHIPS, day, day)
+
+
+async def records(db: Connection, session_id: int) -> dict[int, dict[str, Any]]:
+    return {r["member"]: r for r in await db.fetch(RECORDS, session_id)}
+
+
+async def upsert_records(
+    db: Connection,
+    session_id: int,
+    group_id: int,
+    rows: list[dict[str, Any]],
+    user_id: int,
+    moment: datetime,
+) -> None:
+    await db.execute(
+        Attendance.insert(
+            *[
+                Attendance(
+                    session=session_id,
+                    group=group_id,
+                    member=row["member"],
+                    status=row["status"],
+                    participation=row["participation"],
+                    purpose_mask=row["purpose_mask"],
+                    note=row["note"],
+                    updated_at=moment,
+                    updated_by=user_id,
+                )
+                for row in rows
+            ]
+        ).on_conflict(
+            target=(Attendance.session, Attendance.member),
+            action="DO UPDATE",
+            values=[
+                Attendance.status,
+                Attendance.participation,
+                Attendance.purpose_mask,
+                Attendance.note,
+                Attendance.updated_at,
+                Attendance.updated_by,
+            ],
+        )
+    )
+
+
+async def delete_records(db: Connection, session_id: int, member_ids: Sequence[int]) -> None:
+    await db.execute(DELETE_RECORDS, session_id, db.ids(member_ids))
+
+
+async def insert_audit(
+    db: Connection,
+    session_id: int,
+    entries: list[tuple[int, str | None, str | None]],
+    user_id: int,
+    moment: datetime,
+) -> None:
+    await db.execute_many(
+        INSERT_AUDIT,
+        [
+            (session_id, member_id, user_id, moment, before, after)
+            for member_id, before, after in entries
+        ],
+    )
+
+
+async def mark_taken(db: Connection, session_id: int, moment: datetime) -> None:
+    await db.execute(MARK_TAKEN, moment, session_id)
+
+
+async def roll_records(db: Connection, session_id: int) -> list[RollRecord]:
+    rows = await db.fetch(ROLL, session_id)
+    return msgspec.convert(
+        [{**r, "purposes": from_mask(r.pop("purpose_mask"))} for r in rows], list[RollRecord]
+    )
+
+
+async def history(db: Connection, session_id: int) -> list[AuditEntry]:
+    rows = await db.fetch(HISTORY, session_id)
+    return msgspec.convert(
+        [
+            {
+                **r,
+                "before": None if r["before"] is None else json.loads(r["before"]),
+                "after": None if r["after"] is None else json.loads(r["after"]),
+            }
+            for r in rows
+        ],
+        list[AuditEntry],
+    )
+
+
+async def member_records(
+    db: Connection, member_id: int, group_ids: list[int] | None = None
+) -> list[dict[str, Any]]:
+    """A member's records, most recent first (see the statements above)."""
+    if group_ids is None:
+        return await db.fetch(MEMBER_RECORDS, member_id, member_id, CANCELLED)
+    ids = db.ids(group_ids)
+    return await db.fetch(MEMBER_RECORDS_IN_GROUPS, member_id, ids, member_id, CANCELLED, ids)
+
+
+async def awaiting_roll_calls(
+    db: Connection, scope: GroupScope, moment: datetime, limit: int
+) -> list[dict[str, Any]]:
+    """Past sessions of the scope's groups that are not cancelled and have no roll yet."""
+    return await db.fetch(
+        cached(AWAITING + scope.on('s."group"') + " ORDER BY s.starts_at DESC, s.id DESC LIMIT {}"),
+        CANCELLED,
+        moment,
+        *scope.args,
+        limit,
+    )
+
+
+async def recent_sessions(
+    db: Connection, group_id: int, moment: datetime, limit: int
+) -> list[dict[str, Any]]:
+    return await db.fetch(RECENT_SESSIONS, group_id, moment, limit)
+
+
+async def group_names(db: Connection, group_ids: list[int]) -> dict[int, str]:
+    if not group_ids:
+        return {}
+    rows = await db.fetch(GROUP_NAMES, db.ids(group_ids))
+    return {r["id"]: r["name"] for r in rows}
