@@ -10,7 +10,7 @@ from backend.accounts import service as accounts
 from backend.accounts.schemas import CurrentUser
 from backend.accounts.tables import User
 from backend.attendance.demo import add_demo_rolls
-from backend.domain.vocabulary import Role
+from backend.domain.vocabulary import PurposeCode, Role
 from backend.groups import service as groups
 from backend.groups.schemas import GroupCreate, MemberCreate, NewPersonEnrolment
 from backend.lib.moments import today_in
@@ -64,7 +64,7 @@ GROUPS = (
     (
         "Single parents' circle",
         "support",
-        ["mutual-aid", "reduce-isolation"],
+        [PurposeCode.MUTUAL_AID, PurposeCode.REDUCE_ISOLATION],
         12,
         "Asia/Jakarta",
         "intervention",
@@ -73,7 +73,7 @@ GROUPS = (
     (
         "Youth skills lab",
         "education",
-        ["skills-and-differences", "mutual-aid"],
+        [PurposeCode.SKILLS_AND_DIFFERENCES, PurposeCode.MUTUAL_AID],
         10,
         "Asia/Jakarta",
         "planning",
@@ -82,7 +82,11 @@ GROUPS = (
     (
         "Women's voice forum",
         "task",
-        ["social-change", "movement-arena", "identity-and-movement"],
+        [
+            PurposeCode.SOCIAL_CHANGE,
+            PurposeCode.MOVEMENT_ARENA,
+            PurposeCode.IDENTITY_AND_MOVEMENT,
+        ],
         15,
         "Asia/Makassar",
         "engagement",
@@ -91,7 +95,7 @@ GROUPS = (
     (
         "Elders' afternoon",
         "socialization",
-        ["reduce-isolation", "mutual-aid"],
+        [PurposeCode.REDUCE_ISOLATION, PurposeCode.MUTUAL_AID],
         8,
         "Asia/Jakarta",
         "monitoring",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from litestar import Request
 from litestar.connection import ASGIConnection
+from litestar.datastructures import Cookie
 from litestar.enums import ScopeType
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers import BaseRouteHandler
@@ -12,6 +13,7 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 
 from backend.accounts import service
 from backend.accounts.schemas import CurrentUser
+from backend.settings import Settings
 
 SESSION_COOKIE = "lingkar_session"
 
@@ -38,6 +40,18 @@ def _cookie(scope: Scope, name: str) -> str | None:
                 if cookie_name == name and cookie_value:
                     return cookie_value
     return None
+
+
+def session_cookie(token: str, settings: Settings, *, expire: bool = False) -> Cookie:
+    return Cookie(
+        key=SESSION_COOKIE,
+        value="" if expire else token,
+        httponly=True,
+        samesite="lax",
+        secure=settings.cookie_secure,
+        path="/",
+        max_age=0 if expire else settings.session_days * 86400,
+    )
 
 
 def current_user(connection: ASGIConnection) -> CurrentUser:

@@ -1,27 +1,14 @@
 from __future__ import annotations
 
 from litestar import Controller, Request, Response, get, post
-from litestar.datastructures import Cookie
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
 
 from backend.accounts import service
-from backend.accounts.auth import SESSION_COOKIE, requires_admin, requires_login
+from backend.accounts.auth import requires_admin, requires_login, session_cookie
 from backend.accounts.schemas import CurrentUser, LoginInput, UserCreate, UserList, UserRead
 from backend.lib.types import LimitParam, OffsetParam
 from backend.settings import Settings
-
-
-def session_cookie(token: str, settings: Settings, *, expire: bool = False) -> Cookie:
-    return Cookie(
-        key=SESSION_COOKIE,
-        value="" if expire else token,
-        httponly=True,
-        samesite="lax",
-        secure=settings.cookie_secure,
-        path="/",
-        max_age=0 if expire else settings.session_days * 86400,
-    )
 
 
 class AuthController(Controller):

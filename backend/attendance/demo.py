@@ -8,7 +8,12 @@ from typing import Any
 
 from backend.attendance import service
 from backend.attendance.schemas import RollInput, RollRecordInput
-from backend.domain.vocabulary import SessionStatus
+from backend.domain.vocabulary import (
+    ATTENDED_STATUSES,
+    AttendanceStatus,
+    Participation,
+    SessionStatus,
+)
 from backend.lib.purposes import from_mask
 from backend.scheduling import service as scheduling
 
@@ -42,18 +47,18 @@ async def add_demo_rolls(groups_with_owners: list[tuple[Any, Any]], seed: int = 
                 drifting = index % 7 == 3 and number >= len(sessions) - 3
                 roll = chooser.random()
                 if drifting or roll < 0.1:
-                    status = "absent"
+                    status = AttendanceStatus.ABSENT
                 elif roll < 0.18:
-                    status = "excused"
+                    status = AttendanceStatus.EXCUSED
                 elif roll < 0.28:
-                    status = "late"
+                    status = AttendanceStatus.LATE
                 else:
-                    status = "present"
-                if status == "absent" and chooser.random() < 0.5:
+                    status = AttendanceStatus.PRESENT
+                if status == AttendanceStatus.ABSENT and chooser.random() < 0.5:
                     continue  # left out of the roll: counts as absent too
                 record: dict[str, Any] = {"member_id": member["member_id"], "status": status}
-                if status in ("present", "late"):
-                    record["participation"] = chooser.choice(("observed", "contributed", "led"))
+                if status in ATTENDED_STATUSES:
+                    record["participation"] = chooser.choice(tuple(Participation))
                     record["purposes"] = chooser.sample(declared, chooser.randint(0, len(declared)))
                 if chooser.random() < 0.08:
                     record["note"] = chooser.choice(NOTES)

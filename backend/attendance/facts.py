@@ -1,4 +1,9 @@
-"""The SQL every attendance figure is computed from, shared by member views and reports.
+"""The reference definitions of every attendance figure, as SQL over the source tables.
+
+Lingkar keeps its figures (:mod:`backend.figures`); these statements compute the same figures
+from scratch, the way the first version did on every read. The property test holds the kept
+figures equal to them.
+
 
 Definitions (the same everywhere: member views, the group report, the CSV, the pages):
 
@@ -24,11 +29,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from piccolo.engine.base import Engine
+from backend.db.sql import SQLITE
+from backend.domain.vocabulary import AttendanceStatus, MembershipStatus, SessionStatus
 
-from backend.db.engine import is_sqlite
-
-ATTENDED = ("present", "late")
+PRESENT, LATE, EXCUSED, ABSENT = (f"'{s.value}'" for s in AttendanceStatus)
+CANCELLED = f"'{SessionStatus.CANCELLED.value}'"
+COUNTING = ", ".join(f"'{s}'" for s in (MembershipStatus.ACTIVE, MembershipStatus.ENDED))
 
 
 def local_midnight_utc(day: date, timezone: str) -> datetime:
@@ -53,16 +59,16 @@ def rate(attended: int, held: int) -> float | None:
     return round(attended / held, 4) if held else None
 
 
-def ts(engine: Engine) -> str:
+def ts(dialect: str) -> str:
     """A timestamp placeholder: typed for PostgreSQL, plain for SQLite (which stores text)."""
-    return "{}" if is_sqlite(engine) else "CAST({} AS TIMESTAMPTZ)"
+    return "{}" if dialect == SQLITE else "CAST({} AS TIMESTAMPTZ)"
 
 
 def periods_cte(
-    engine: Engine, periods: Sequence[tuple[int, int, datetime, datetime | None]]
+    dialect: str, periods: Sequence[tuple[int, int, datetime, datetime | None]]
 ) -> tuple[str, list[Any]]:
     """``periods(grp, member, start_utc, end_utc)`` from (group, member, start, end) tuples."""
-    t = ts(engine)
+    t = ts(dialect)
     if not periods:
         return (
             f"periods AS (SELECT CAST(0 AS INTEGER) AS grp, CAST(0 AS INTEGER) AS member, "
@@ -84,7 +90,7 @@ def periods_cte(
 
 
 def facts_ctes(
-    engine: Engine,
+    dialect: str,
     periods: Sequence[tuple[int, int, datetime, datetime | None]],
     *,
     starts_from: datetime | None = None,
@@ -96,8 +102,8 @@ def facts_ctes(
     when there is no record), ``participation, purpose_mask`` and ``recent`` (1 = the member's
     most recent counting held session).
     """
-    t = ts(engine)
-    periods_sql, args = periods_cte(engine, periods)
+    t = ts(dialect)
+    periods_sql, args = periods_cte(dialect, periods)
     # The groups as bound values (not a sub-select of the CTE), so the planner can use the
     # (group, starts_at) index of group_session instead of scanning every session.
     group_ids = sorted({period[0] for period in periods}) or [0]
@@ -110,17 +116,17 @@ def facts_ctes(
         range_sql += f" AND s.starts_at < {t}"
         args.append(starts_before)
     sql = (
-        "WITH "  # noqa: S608
+        "WITH "
         + periods_sql
         + ', held AS (SELECT s.id, s."group" AS grp, s.starts_at FROM group_session s '
         'WHERE s."group" IN (' + ", ".join("{}" for _ in group_ids) + ") "
-        "AND s.status <> 'cancelled' "
+        f"AND s.status <> {CANCELLED} "
         "AND s.roll_taken_at IS NOT NULL" + range_sql + "), "
         "eligible AS (SELECT DISTINCT h.id AS session, h.grp, h.starts_at, p.member "
         "FROM held h JOIN periods p ON p.grp = h.grp AND h.starts_at >= p.start_utc "
         "AND (p.end_utc IS NULL OR h.starts_at < p.end_utc)), "
         "facts AS (SELECT e.session, e.grp, e.starts_at, e.member, "
-        "COALESCE(a.status, 'absent') AS status, a.participation, "
+        f"COALESCE(a.status, {ABSENT}) AS status, a.participation, "
         "COALESCE(a.purpose_mask, 0) AS purpose_mask, "
         "ROW_NUMBER() OVER (PARTITION BY e.member ORDER BY e.starts_at DESC, e.session DESC)"
         " AS recent "
@@ -133,13 +139,13 @@ def facts_ctes(
 # sessions in a row with the effective status absent (excused, late and present end it).
 MEMBER_FIGURES = (
     "COUNT(*) AS held, "
-    "SUM(CASE WHEN f.status = 'present' THEN 1 ELSE 0 END) AS present, "
-    "SUM(CASE WHEN f.status = 'late' THEN 1 ELSE 0 END) AS late, "
-    "SUM(CASE WHEN f.status = 'excused' THEN 1 ELSE 0 END) AS excused, "
-    "SUM(CASE WHEN f.status = 'absent' THEN 1 ELSE 0 END) AS absent, "
-    "COALESCE(MIN(CASE WHEN f.status <> 'absent' THEN f.recent END) - 1, COUNT(*)) AS streak, "
+    f"SUM(CASE WHEN f.status = {PRESENT} THEN 1 ELSE 0 END) AS present, "
+    f"SUM(CASE WHEN f.status = {LATE} THEN 1 ELSE 0 END) AS late, "
+    f"SUM(CASE WHEN f.status = {EXCUSED} THEN 1 ELSE 0 END) AS excused, "
+    f"SUM(CASE WHEN f.status = {ABSENT} THEN 1 ELSE 0 END) AS absent, "
+    f"COALESCE(MIN(CASE WHEN f.status <> {ABSENT} THEN f.recent END) - 1, COUNT(*)) AS streak, "
     "SUM(CASE WHEN f.recent <= 4 THEN 1 ELSE 0 END) AS recent_held, "
-    "SUM(CASE WHEN f.recent <= 4 AND f.status IN ('present', 'late') THEN 1 ELSE 0 END)"
+    f"SUM(CASE WHEN f.recent <= 4 AND f.status IN ({PRESENT}, {LATE}) THEN 1 ELSE 0 END)"
     " AS recent_attended"
 )
 
@@ -169,5 +175,5 @@ def period_bounds(
 PERIODS_SELECT = (
     'SELECT ms."group" AS "group", ms.member, ms.joined_on, ms.left_on, g.timezone '
     'FROM membership ms JOIN work_group g ON g.id = ms."group" '
-    "WHERE ms.status IN ('active', 'ended') AND ms.joined_on IS NOT NULL"
+    f"WHERE ms.status IN ({COUNTING}) AND ms.joined_on IS NOT NULL"
 )

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Literal
 
 SOURCE = "Toseland & Rivas (1984: 8-9), in Benjamin, Bessant & Watts (1997: 5)"
 
@@ -109,14 +108,14 @@ PURPOSES: tuple[Purpose, ...] = (
 PURPOSE_CODES: tuple[str, ...] = tuple(p.code for p in PURPOSES)
 PURPOSES_BY_CODE: dict[str, Purpose] = {p.code: p for p in PURPOSES}
 
-PurposeCode = Literal[
-    "mutual-aid",
-    "skills-and-differences",
-    "reduce-isolation",
-    "social-change",
-    "movement-arena",
-    "identity-and-movement",
-]
+
+class PurposeCode(StrEnum):
+    MUTUAL_AID = "mutual-aid"
+    SKILLS_AND_DIFFERENCES = "skills-and-differences"
+    REDUCE_ISOLATION = "reduce-isolation"
+    SOCIAL_CHANGE = "social-change"
+    MOVEMENT_ARENA = "movement-arena"
+    IDENTITY_AND_MOVEMENT = "identity-and-movement"
 
 
 class GroupKind(StrEnum):
@@ -175,6 +174,19 @@ GROUP_KIND_LABELS: dict[str, tuple[str, str]] = {
     "socialization": ("Socialisation group", "Kelompok sosialisasi"),
     "task": ("Task group", "Kelompok tugas"),
     "self-help": ("Self-help group", "Kelompok swabantu"),
+}
+
+STATUS_LABELS: dict[str, tuple[str, str]] = {
+    AttendanceStatus.PRESENT: ("Present", "Hadir"),
+    AttendanceStatus.LATE: ("Late", "Terlambat"),
+    AttendanceStatus.EXCUSED: ("Excused", "Izin"),
+    AttendanceStatus.ABSENT: ("Absent", "Alpa"),
+}
+
+PARTICIPATION_LABELS: dict[str, tuple[str, str]] = {
+    Participation.OBSERVED: ("Observed", "Mengamati"),
+    Participation.CONTRIBUTED: ("Contributed", "Berkontribusi"),
+    Participation.LED: ("Led", "Memimpin"),
 }
 
 PHASE_LABELS: dict[str, tuple[str, str]] = {

@@ -21,6 +21,7 @@ from backend.groups.schemas import (
     MemberRead,
     Roster,
 )
+from backend.lib.moments import parse_date
 from backend.lib.types import GroupId, LimitParam, MemberId, OffsetParam
 
 Search = Annotated[
@@ -36,6 +37,16 @@ ExactPhone = Annotated[
     str | None,
     QueryParameter(
         max_length=40, description="Exactly this phone: the one person on record with it"
+    ),
+]
+
+
+LeftOn = Annotated[
+    str | None,
+    QueryParameter(
+        max_length=10,
+        description="The last day in the group (YYYY-MM-DD); today when not given",
+        schema_extra={"format": "date"},
     ),
 ]
 
@@ -127,8 +138,16 @@ class GroupController(Controller):
     ) -> EnrolmentRead:
         return await service.enrol(user, group_id, data)
 
-    @delete("/{group_id:int}/members/{member_id:int}", summary="End a membership")
+    @delete(
+        "/{group_id:int}/members/{member_id:int}",
+        summary="End a membership (or a place on the waiting list)",
+        description="`left_on` is the last day in the group: today when not given.",
+    )
     async def end_membership(
-        self, user: NamedDependency[CurrentUser], group_id: GroupId, member_id: MemberId
+        self,
+        user: NamedDependency[CurrentUser],
+        group_id: GroupId,
+        member_id: MemberId,
+        left_on: LeftOn = None,
     ) -> None:
-        await service.end_membership(user, group_id, member_id)
+        await service.end_membership(user, group_id, member_id, parse_date(left_on, "left_on"))

@@ -199,7 +199,8 @@ async def add_facilitators(db: Connection, group_id: int, user_ids: list[int]) -
 
 COUNT_ACTIVE = SQL('SELECT COUNT(*) AS n FROM membership WHERE "group" = {} AND status = {}')
 OPEN_MEMBERSHIP = SQL(
-    'SELECT id, status FROM membership WHERE "group" = {} AND member = {} AND status IN ({}, {})'
+    'SELECT id, status, joined_on FROM membership WHERE "group" = {} AND member = {} '
+    "AND status IN ({}, {})"
 )
 WAITING = SQL(
     'SELECT id, member FROM membership WHERE "group" = {} AND status = {} ORDER BY requested_at, id'

@@ -216,10 +216,10 @@ async def update_group(user: CurrentUser, group_id: int, data: GroupUpdate) -> G
             if data.capacity < active:
                 raise Conflict(
                     N_(
-                        "The group has {active} active members; end memberships before "
+                        "The group has {members} active members; end memberships before "
                         "lowering its capacity to {capacity}."
                     ),
-                    params={"active": active, "capacity": data.capacity},
+                    params={"members": active, "capacity": data.capacity},
                     field="capacity",
                     code="capacity_below_members",
                 )
@@ -348,7 +348,11 @@ async def enrol_new_person(
         return await _enrol(db, user, group, member_id, data.consent_given, data.joined_on)
 
 
-async def end_membership(user: CurrentUser, group_id: int, member_id: int) -> None:
+async def end_membership(
+    user: CurrentUser, group_id: int, member_id: int, left_on: date | None = None
+) -> None:
+    """End the member's membership (or their place on the waiting list) on ``left_on``, the
+    last day they belonged to the group (today when not given; never in the future)."""
     async with database().write() as db:
         group = await access.group(db, user, group_id)
         current = await queries.open_membership(db, group_id, member_id)
@@ -358,7 +362,22 @@ async def end_membership(user: CurrentUser, group_id: int, member_id: int) -> No
                 params={"member": member_id},
                 code="not_enrolled",
             )
-        await queries.end(db, current["id"], today_in(group.timezone))
+        today = today_in(group.timezone)
+        left_on = today if left_on is None else bounded_date(left_on, "left_on")
+        if left_on > today:
+            raise Invalid(
+                N_("The leaving date cannot be in the future."),
+                field="left_on",
+                code="left_in_future",
+            )
+        if current["joined_on"] is not None and left_on < current["joined_on"]:
+            raise Invalid(
+                N_("The leaving date cannot be before the joining date ({joined})."),
+                params={"joined": current["joined_on"].isoformat()},
+                field="left_on",
+                code="left_before_joined",
+            )
+        await queries.end(db, current["id"], left_on)
         if current["status"] == ACTIVE:
             await figures.member_changed(db, group_id, member_id)
         await _fill_free_places(db, group_id, group.timezone)

@@ -429,9 +429,7 @@ async def update_session(
     async with database().write() as db:
         this = await _session_for(db, user, session_id)
         if group_id is not None and this.group_id != group_id:
-            raise NotFound(
-                N_("No session {id} in this group."), params={"id": session_id}
-            )
+            raise NotFound(N_("No session {id} in this group."), params={"id": session_id})
         zone = ZoneInfo(this.timezone)
         targets = [this]
         if data.scope == "following" and this.series_id is not None:

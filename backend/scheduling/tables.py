@@ -3,6 +3,7 @@ from piccolo.columns.base import OnDelete
 from piccolo.table import Table
 
 from backend.accounts.tables import User
+from backend.domain.vocabulary import SessionStatus
 from backend.groups.tables import Group, Member
 
 
@@ -20,7 +21,7 @@ class Session(Table, tablename="group_session"):
     series = ForeignKey(Series, on_delete=OnDelete.set_null, null=True, index=True)
     starts_at = Timestamptz(index=True)
     ends_at = Timestamptz()
-    status = Varchar(length=12, default="scheduled")  # scheduled | cancelled
+    status = Varchar(length=12, default=SessionStatus.SCHEDULED.value)
     cancel_reason = Text(default="")
     location = Varchar(length=200, default="")
     topic = Varchar(length=200, default="")

@@ -12,20 +12,20 @@ from litestar.response import Template
 from backend.accounts.auth import requires_staff
 from backend.attendance import service as attendance
 from backend.attendance.schemas import RollInput
-from backend.domain.vocabulary import PARTICIPATION_LEVELS, STATUSES
+from backend.domain.vocabulary import (
+    PARTICIPATION_LABELS,
+    PARTICIPATION_LEVELS,
+    STATUS_LABELS,
+    STATUSES,
+)
 from backend.groups import service as groups
 from backend.lib.errors import LingkarError
 from backend.lib.types import GroupId, SessionId
 from backend.reports import service as reports
 from backend.web.render import WEB_EXCEPTION_HANDLERS, error_text, page
 
-STATUS_LABELS = {"present": "Present", "late": "Late", "excused": "Excused", "absent": "Absent"}
-PARTICIPATION_LABELS = {
-    "": "—",
-    "observed": "Observed",
-    "contributed": "Contributed",
-    "led": "Led",
-}
+STATUS_TITLES = {code: titles[0] for code, titles in STATUS_LABELS.items()}
+PARTICIPATION_TITLES = {"": "—", **{code: t[0] for code, t in PARTICIPATION_LABELS.items()}}
 _RECORD_FIELD = re.compile(r"^records\[(\d+)\]\.(\w+)$")
 _MEMBER_FIELD = re.compile(r"^(?:status|participation|purposes|note)-(\d{1,18})$")
 
@@ -63,18 +63,16 @@ async def render_roll(
         values=values if values is not None else stored,
         errors=errors or {},
         statuses=STATUSES,
-        status_labels=STATUS_LABELS,
+        status_labels=STATUS_TITLES,
         participation_levels=("", *PARTICIPATION_LEVELS),
-        participation_labels=PARTICIPATION_LABELS,
+        participation_labels=PARTICIPATION_TITLES,
         **context,
     )
 
 
 def roll_from_form(form: Any) -> tuple[dict, dict[int, dict]]:
     """The submitted roll (members without a status are left out) and the values to show."""
-    member_ids = sorted(
-        {int(m.group(1)) for key in form for m in [_MEMBER_FIELD.match(key)] if m}
-    )
+    member_ids = sorted({int(m.group(1)) for key in form for m in [_MEMBER_FIELD.match(key)] if m})
     records = []
     values: dict[int, dict[str, Any]] = {}
     for member_id in member_ids:

@@ -14,10 +14,16 @@ from litestar import Controller, Request, Response, get, post
 from litestar.response import Redirect, Template
 
 from backend.accounts import service as accounts
-from backend.accounts.auth import requires_admin, requires_login, requires_member, requires_staff
-from backend.accounts.controller import session_cookie
+from backend.accounts.auth import (
+    requires_admin,
+    requires_login,
+    requires_member,
+    requires_staff,
+    session_cookie,
+)
 from backend.accounts.schemas import CurrentUser, UserCreate
 from backend.calendar import service as calendar
+from backend.domain.vocabulary import MembershipStatus
 from backend.groups import service as groups
 from backend.groups.schemas import EnrolmentCreate, GroupCreate, NewPersonEnrolment
 from backend.lib.errors import LingkarError, TooManyRequests, Unauthenticated
@@ -166,7 +172,7 @@ class StaffPages(Controller):
             )
         message = (
             "Enrolled."
-            if result.status == "active"
+            if result.status == MembershipStatus.ACTIVE
             else f"The group is full: the member is number {result.waitlist_position} "
             "on the waiting list."
         )

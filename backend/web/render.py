@@ -17,7 +17,14 @@ from litestar.exceptions import (
 )
 from litestar.response import Redirect, Template
 
-from backend.domain.vocabulary import GROUP_KIND_LABELS, PHASE_LABELS, PURPOSES
+from backend.domain.vocabulary import (
+    GROUP_KIND_LABELS,
+    PHASE_LABELS,
+    PURPOSES,
+    AttendanceStatus,
+    MembershipStatus,
+    SessionStatus,
+)
 from backend.lib.errors import LingkarError
 from backend.lib.i18n import format_message
 from backend.lib.problems import validation_field
@@ -37,6 +44,9 @@ def page(name: str, request: Request, status_code: int = 200, **context: Any) ->
         "purpose_titles": PURPOSE_TITLES,
         "kind_labels": GROUP_KIND_LABELS,
         "phase_labels": PHASE_LABELS,
+        "SessionStatus": SessionStatus,
+        "AttendanceStatus": AttendanceStatus,
+        "MembershipStatus": MembershipStatus,
     }
     return Template(template_name=name, context={**base, **context}, status_code=status_code)
 

@@ -44,9 +44,7 @@ async def group(user: CurrentUser, group_id: int) -> dict[str, Any]:
     roster = await groups.roster(user, group_id)
     enrolled = {m.member_id for m in roster.active + roster.waitlist}
     candidates = [
-        m
-        for m in (await groups.list_members(user, None, 500, 0)).items
-        if m.id not in enrolled
+        m for m in (await groups.list_members(user, None, 500, 0)).items if m.id not in enrolled
     ]
     moment = datetime.now(UTC)
     upcoming = await scheduling.list_sessions(user, group_id, moment, None, UPCOMING_LIMIT, 0)
