@@ -39,6 +39,7 @@ from backend.db.engine import build_engine, stop_engine
 from backend.db.schema import bind
 from backend.groups.controller import GroupController, MemberController
 from backend.guides.controller import GuideController
+from backend.guides.site import guides_site_router
 from backend.lib.problems import EXCEPTION_HANDLERS
 from backend.lib.requests import MAX_BODY_BYTES, LingkarRequest
 from backend.lib.security import SecurityHeadersMiddleware
@@ -129,15 +130,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
     ]
     if settings.site_dir.is_dir():
-        route_handlers.append(
-            create_static_files_router(
-                path="/guides",
-                directories=[settings.site_dir],
-                html_mode=True,
-                name="site",
-                include_in_schema=False,
-            )
-        )
+        route_handlers.append(guides_site_router(settings.site_dir))
 
     csrf = CSRFConfig(
         secret=secret,

@@ -111,6 +111,7 @@ def site_is_stale(settings: Settings) -> bool:
         return True
     built = index.stat().st_mtime
     sources = [REPO_ROOT / "mkdocs.yml", REPO_ROOT / "backend" / "domain" / "vocabulary.py"]
+    sources.extend((REPO_ROOT / "backend" / "guides").glob("*.py"))
     for folder in ("site", "site_overrides", "facilitator_guides"):
         sources.extend(p for p in (REPO_ROOT / folder).rglob("*") if p.is_file())
     return any(p.stat().st_mtime > built for p in sources if p.exists())

@@ -4,17 +4,22 @@ What it does, per language build (mkdocs-static-i18n runs one MkDocs build per l
 same config object, so ``on_config`` runs once per language):
 
 1. ``on_config`` (priority 100, before mkdocs-static-i18n's -100): validates every facilitator
-   guide with ``backend.guides.catalog`` (a bad guide is a ``PluginError`` naming the file and
-   the field), then assembles a *staging* docs directory in the system temp dir: a copy of
+   guide with ``backend.guides.catalog`` and every programme template with
+   ``backend.guides.programmes`` (a bad guide or template is a ``PluginError`` naming the file
+   and the field), then assembles a *staging* docs directory in the system temp dir: a copy of
    ``site/`` plus ``guides/<slug>.md`` / ``guides/<slug>.id.md`` (front matter card + body) and
    the generated index pages ``guides/index``, ``guides/by-purpose`` and ``guides/by-phase`` in
    both languages. ``docs_dir`` is pointed at the staging directory, so mkdocs-static-i18n
    sees the guides as ordinary suffix-structured pairs. The guide pages are appended to the
    "Guides" section of the nav. Nothing is written into ``site/`` or any tracked folder.
-2. ``on_page_markdown``: replaces the ``<!-- lingkar:purposes -->`` and
-   ``<!-- lingkar:group-kinds -->`` markers with Markdown rendered from ``backend.domain``, and
-   puts the "How to cite" / "Last changed" data in ``page.meta["lingkar"]`` for
-   ``site_overrides/main.html``.
+2. ``on_page_markdown``: replaces the ``<!-- lingkar:purposes -->``,
+   ``<!-- lingkar:group-kinds -->`` and ``<!-- lingkar:programme <slug> -->`` markers with
+   Markdown rendered from ``backend.domain`` and the programme templates, and records the
+   page's "last changed" date.
+3. ``on_page_context`` (after mkdocs-static-i18n's, priority 50): composes the citation block
+   (authors, title, collection, version, absolute URL from ``site_url``, accessed-date
+   placeholder, licence) and the language switch's links, relative to the page and ending
+   with a slash, for ``site_overrides/main.html`` and ``partials/alternate.html``.
 """
 
 from __future__ import annotations
@@ -24,11 +29,13 @@ import contextlib
 import copy
 import datetime as dt
 import hashlib
+import html
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -36,12 +43,27 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority, get_plugin_logger
 from mkdocs.structure.pages import Page
+from mkdocs.utils import get_relative_url
 
 log = get_plugin_logger("lingkar")
 
 PURPOSES_MARKER = "<!-- lingkar:purposes -->"
 GROUP_KINDS_MARKER = "<!-- lingkar:group-kinds -->"
+PROGRAMME_MARKER = "<!-- lingkar:programme "
 GUIDE_INDEX_PAGES = ("guides/index.md", "guides/by-purpose.md", "guides/by-phase.md")
+LANGUAGE_HOMES = {"en": "", "id": "id/"}
+TEXT_LICENCE_URL = "https://creativecommons.org/licenses/by/4.0/"
+
+# A group's life, in the order a facilitator meets it. The casework cycle (backend.domain.PHASES)
+# starts with engagement because a caseworker begins with a client who has come forward; a
+# group is assembled by the worker, so its planning comes before anyone meets.
+GROUP_LIFE: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("before", ("planning",)),
+    ("beginning", ("engagement", "assessment")),
+    ("middle", ("intervention", "monitoring")),
+    ("ending", ("evaluation", "termination")),
+)
+GROUP_LIFE_PHASES: tuple[str, ...] = tuple(p for _stage, phases in GROUP_LIFE for p in phases)
 
 TEXT: dict[str, dict[str, str]] = {
     "en": {
@@ -65,8 +87,10 @@ TEXT: dict[str, dict[str, str]] = {
             "Every guide below is a session plan you can follow with a group. Each one names the "
             "[purposes](../purposes.md) it serves, the [phase](../intervention-cycle.md) of the "
             "group's life it fits, the [kinds of group](../group-kinds.md) it suits, how long it "
-            "takes and for how many people. The same guides are listed "
-            "[by purpose](by-purpose.md) and [by phase](by-phase.md)."
+            "takes and for how many people. The list runs in the order of a group's life, from "
+            "planning before the group meets to its ending. The same guides are listed "
+            "[by purpose](by-purpose.md) and [by phase](by-phase.md), and the "
+            "[programmes](../programmes/index.md) string them into whole courses of sessions."
         ),
         "by_purpose_title": "Guides by purpose",
         "by_purpose_intro": (
@@ -75,15 +99,41 @@ TEXT: dict[str, dict[str, str]] = {
         ),
         "by_phase_title": "Guides by phase",
         "by_phase_intro": (
-            "The guides in the order of the [intervention cycle](../intervention-cycle.md), from "
-            "engagement to termination."
+            "The guides in the order of a group's life. In work with one person the "
+            "[intervention cycle](../intervention-cycle.md) begins with engagement, because the "
+            "client has already come forward. A group does not exist until the worker plans it "
+            "and gathers its members, so in group work **planning comes first**; engagement and "
+            "assessment then fill the first sessions, intervention and monitoring the middle, "
+            "and evaluation and termination the ending (see "
+            "[the cycle in a group's life](../intervention-cycle.md#group-life))."
         ),
+        "stage_before": "Before the group meets",
+        "stage_beginning": "Beginning",
+        "stage_middle": "Middle",
+        "stage_ending": "Ending",
         "count": "{n} guides in {lang}.",
         "lang_name": "English",
+        "session": "Session",
+        "module": "Part",
+        "handout": "Handout",
+        "handout_link": "Handout {code}",
         "cite_heading": "How to cite this page",
-        "cite": "Lingkar ({year}). {title}. Lingkar group-work guides (English).",
+        "editors": "Lingkar contributors (eds.)",
+        "collection": "Lingkar group-work guides",
+        "collection_note": "",
+        "edition": "English",
+        "version": "version {version}",
+        "commit": "commit {commit}",
+        "in": "In",
+        "accessed": "Accessed [day month year]",
+        "licence": "Text licensed under",
+        "licence_note": (
+            "You may share and adapt this text with attribution; Lingkar's software is licensed "
+            "under Apache-2.0."
+        ),
+        "reuse": "Citing and reusing",
         "changed": "Last changed",
-        "address": "Address in this site",
+        "language": "Language",
     },
     "id": {
         "purposes": "Tujuan",
@@ -107,8 +157,10 @@ TEXT: dict[str, dict[str, str]] = {
             "kelompok. Masing-masing menyebutkan [tujuan](../purposes.md) yang dilayaninya, "
             "[fase](../intervention-cycle.md) kehidupan kelompok yang cocok, "
             "[jenis kelompok](../group-kinds.md) yang sesuai, lama waktunya, dan untuk berapa "
-            "orang. Panduan yang sama juga disusun [menurut tujuan](by-purpose.md) dan "
-            "[menurut fase](by-phase.md)."
+            "orang. Daftar ini mengikuti urutan kehidupan kelompok, dari perencanaan sebelum "
+            "kelompok bertemu sampai pengakhirannya. Panduan yang sama juga disusun "
+            "[menurut tujuan](by-purpose.md) dan [menurut fase](by-phase.md), dan "
+            "[program](../programmes/index.md) merangkainya menjadi rangkaian sesi yang utuh."
         ),
         "by_purpose_title": "Panduan menurut tujuan",
         "by_purpose_intro": (
@@ -117,15 +169,42 @@ TEXT: dict[str, dict[str, str]] = {
         ),
         "by_phase_title": "Panduan menurut fase",
         "by_phase_intro": (
-            "Panduan disusun mengikuti urutan [siklus intervensi](../intervention-cycle.md), dari "
-            "keterlibatan sampai terminasi."
+            "Panduan disusun menurut urutan kehidupan kelompok. Dalam pekerjaan dengan satu "
+            "orang, [siklus intervensi](../intervention-cycle.md) dimulai dari keterlibatan "
+            "(*engagement*), karena klien sudah datang lebih dulu. Kelompok belum ada sampai "
+            "pekerja merencanakannya dan mengumpulkan anggotanya, jadi dalam pekerjaan sosial "
+            "dengan kelompok **perencanaan datang lebih dulu**; keterlibatan dan asesmen lalu "
+            "mengisi sesi-sesi awal, intervensi dan pemantauan bagian tengah, serta evaluasi "
+            "dan terminasi bagian akhir (lihat "
+            "[siklus dalam kehidupan kelompok](../intervention-cycle.md#group-life))."
         ),
+        "stage_before": "Sebelum kelompok bertemu",
+        "stage_beginning": "Tahap awal",
+        "stage_middle": "Tahap tengah",
+        "stage_ending": "Tahap akhir",
         "count": "{n} panduan dalam {lang}.",
         "lang_name": "bahasa Indonesia",
+        "session": "Sesi",
+        "module": "Bagian",
+        "handout": "Lembar bagi",
+        "handout_link": "Lembar {code}",
         "cite_heading": "Cara mengutip halaman ini",
-        "cite": "Lingkar ({year}). {title}. Panduan kerja kelompok Lingkar (bahasa Indonesia).",
+        "editors": "Kontributor Lingkar (ed.)",
+        "collection": "Lingkar group-work guides",
+        "collection_note": " [Panduan Lingkar untuk pekerjaan sosial dengan kelompok]",
+        "edition": "bahasa Indonesia",
+        "version": "versi {version}",
+        "commit": "komit {commit}",
+        "in": "Dalam",
+        "accessed": "Diakses [tanggal bulan tahun]",
+        "licence": "Teks berlisensi",
+        "licence_note": (
+            "Anda boleh membagikan dan mengadaptasi teks ini dengan menyebutkan sumbernya; "
+            "perangkat lunak Lingkar berlisensi Apache-2.0."
+        ),
+        "reuse": "Mengutip dan memakai ulang",
         "changed": "Terakhir diubah",
-        "address": "Alamat di situs ini",
+        "language": "Bahasa",
     },
 }
 
@@ -148,8 +227,11 @@ def _import_backend(repo: Path) -> None:
         sys.path.insert(0, str(repo))
 
 
-def _lang_of(src_uri: str) -> str:
-    return "id" if src_uri.endswith(".id.md") else "en"
+def _lang_of(page: Page) -> str:
+    locale = getattr(page.file, "locale", None)
+    if locale in TEXT:
+        return str(locale)
+    return "id" if page.file.src_uri.endswith(".id.md") else "en"
 
 
 def _suffixed(path: str, lang: str) -> str:
@@ -168,24 +250,29 @@ def _md_escape(text: str) -> str:
     return text.replace("|", "\\|").replace("[", "\\[").replace("]", "\\]")
 
 
-def _last_changed(path: Path, repo: Path) -> dt.date:
-    cache: dict[Path, dt.date] = _state.setdefault("dates", {})
-    if path in cache:
-        return cache[path]
-    date: dt.date | None = None
+def _git(repo: Path, *args: str) -> str:
     try:
-        out = subprocess.run(  # noqa: S603 - fixed command, the path is an argument
-            ["git", "log", "-1", "--format=%cs", "--", str(path)],  # noqa: S607
+        return subprocess.run(  # noqa: S603 - fixed command, paths are arguments
+            ["git", *args],  # noqa: S607
             cwd=repo,
             capture_output=True,
             text=True,
             check=False,
             timeout=10,
         ).stdout.strip()
-        if out:
+    except (OSError, subprocess.SubprocessError):
+        return ""
+
+
+def _last_changed(path: Path, repo: Path) -> dt.date:
+    cache: dict[Path, dt.date] = _state.setdefault("dates", {})
+    if path in cache:
+        return cache[path]
+    date: dt.date | None = None
+    out = _git(repo, "log", "-1", "--format=%cs", "--", str(path))
+    if out:
+        with contextlib.suppress(ValueError):
             date = dt.date.fromisoformat(out)
-    except (OSError, ValueError, subprocess.SubprocessError):
-        date = None
     if date is None:
         try:
             date = dt.datetime.fromtimestamp(path.stat().st_mtime, tz=dt.UTC).date()
@@ -193,6 +280,16 @@ def _last_changed(path: Path, repo: Path) -> dt.date:
             date = dt.datetime.now(tz=dt.UTC).date()
     cache[path] = date
     return date
+
+
+def site_version(repo: Path) -> tuple[str, str]:
+    """(package version from pyproject.toml, short git commit or "")."""
+    try:
+        with (repo / "pyproject.toml").open("rb") as handle:
+            version = str(tomllib.load(handle)["project"]["version"])
+    except (OSError, KeyError, tomllib.TOMLDecodeError) as exc:
+        raise PluginError(f"pyproject.toml: project.version: cannot be read ({exc})") from exc
+    return version, _git(repo, "rev-parse", "--short=10", "HEAD")
 
 
 # --------------------------------------------------------------------------------------------
@@ -281,9 +378,7 @@ def _insert_card(body: str, card: str) -> str:
 
 
 def _guide_sort_key(entry: Any) -> tuple[int, str]:
-    from backend.domain import PHASES
-
-    return (PHASES.index(entry.phase), entry.title.casefold())
+    return (GROUP_LIFE_PHASES.index(entry.phase), entry.title.casefold())
 
 
 def _guide_row(entry: Any, lang: str) -> str:
@@ -339,14 +434,111 @@ def render_by_purpose(entries: list[Any], lang: str) -> str:
 
 
 def render_by_phase(entries: list[Any], lang: str) -> str:
-    from backend.domain import PHASES
-
+    """Stages of a group's life (H2), each with its phases (H3) in group-life order."""
     t = TEXT[lang]
     out = [f"# {t['by_phase_title']}\n\n{t['by_phase_intro']}\n"]
-    for code in PHASES:
-        out.append(f"## {_phase_label(code, lang)} {{ #{code} }}\n")
-        out.append(_guide_list([e for e in entries if e.phase == code], lang))
+    for stage, phases in GROUP_LIFE:
+        out.append(f"## {t['stage_' + stage]} {{ #{stage} }}\n")
+        for code in phases:
+            out.append(f"### {_phase_label(code, lang)} {{ #{code} }}\n")
+            out.append(_guide_list([e for e in entries if e.phase == code], lang))
     return "\n".join(out)
+
+
+def render_programme(programme: Any, lang: str) -> str:
+    """The session table of a programme page (``site/programmes/<slug>.md``): one row per step,
+    with its guide and a link to the handout headed ``{ #handout-<code> }`` on the same page."""
+    t = TEXT[lang]
+    rows = [
+        f"| {t['session']} | {t['module']} | {t['guide']} | {t['handout']} |",
+        "| --- | --- | --- | --- |",
+    ]
+    titles = _state["guide_titles"]
+    for module in programme.modules:
+        for step in module.steps:
+            guide_title = titles[(step.guide, lang)]
+            anchor = f"handout-{step.code.lower()}"
+            rows.append(
+                f"| **{_md_escape(step.code)}** {_md_escape(step.title)} | "
+                f"{_md_escape(module.title)} | "
+                f"[{_md_escape(guide_title)}](../guides/{step.guide}.md) | "
+                f"[{t['handout_link'].format(code=_md_escape(step.code))}](#{anchor}) |"
+            )
+    return '<div class="lingkar-programme" markdown>\n\n' + "\n".join(rows) + "\n\n</div>\n"
+
+
+def _replace_programme_markers(markdown: str, lang: str, src_uri: str) -> str:
+    programmes: dict[tuple[str, str], Any] = _state.get("programmes", {})
+    while PROGRAMME_MARKER in markdown:
+        start = markdown.index(PROGRAMME_MARKER)
+        end = markdown.find("-->", start)
+        if end < 0:
+            raise PluginError(f"{src_uri}: unterminated {PROGRAMME_MARKER.strip()} marker")
+        slug = markdown[start + len(PROGRAMME_MARKER) : end].strip()
+        if (slug, lang) not in programmes:
+            raise PluginError(f"{src_uri}: no programme template {slug!r} in {lang!r}")
+        rendered = render_programme(programmes[(slug, lang)], lang)
+        markdown = markdown[:start] + rendered + markdown[end + 3 :]
+    return markdown
+
+
+# --------------------------------------------------------------------------------------------
+# citation and language switch
+
+
+def absolute_url(site_url: str, page_url: str) -> str:
+    return site_url.rstrip("/") + "/" + page_url.lstrip("/")
+
+
+def render_citation(
+    *,
+    lang: str,
+    title: str,
+    authors: str | None,
+    year: int,
+    url: str,
+    version: str,
+    commit: str,
+) -> str:
+    """The citation as HTML (every part escaped), one sentence per element."""
+    t = TEXT[lang]
+    esc = html.escape
+    edition = [t["edition"], t["version"].format(version=esc(version))]
+    if commit:
+        edition.append(t["commit"].format(commit=esc(commit)))
+    return (
+        f'<span class="lingkar-cite__authors">{esc(authors or t["editors"])}</span> ({year}). '
+        f'<cite class="lingkar-cite__title">{esc(title)}</cite>. '
+        f'{t["in"]} <cite class="lingkar-cite__collection">{esc(t["collection"])}</cite>'
+        f"{esc(t['collection_note'])} "
+        f'(<span class="lingkar-cite__version">{", ".join(edition)}</span>). '
+        f'<a class="lingkar-cite__url" href="{esc(url)}">{esc(url)}</a>. '
+        f'<span class="lingkar-cite__accessed">{esc(t["accessed"])}</span>. '
+        f'<span class="lingkar-cite__licence">{t["licence"]} '
+        f'<a rel="license" href="{TEXT_LICENCE_URL}">CC BY 4.0</a></span>.'
+    )
+
+
+def language_links(page: Page, lang: str) -> list[dict[str, Any]]:
+    """The language switch of ``page``: for each language, the page's counterpart (or that
+    language's home page), as a link relative to the page that ends with a slash."""
+    from backend.guides.catalog import LANGUAGES
+
+    names: dict[str, str] = _state.get("language_names", {})
+    alternates: dict[str, Any] = getattr(page.file, "alternates", None) or {}
+    links = []
+    for code in LANGUAGES:
+        other = alternates.get(code)
+        target = other.url if other is not None else LANGUAGE_HOMES[code]
+        if code != lang and other is None:
+            log.debug("%s: no %s counterpart, linking that language's home", page.url, code)
+        href = get_relative_url(target or ".", page.url or ".")
+        if not href.endswith("/"):
+            href += "/"
+        links.append(
+            {"lang": code, "name": names.get(code, code), "href": href, "current": code == lang}
+        )
+    return links
 
 
 # --------------------------------------------------------------------------------------------
@@ -362,22 +554,35 @@ def _cleanup(path: Path) -> None:
     shutil.rmtree(path, ignore_errors=True)
 
 
-def _build_staging(source: Path, guides_dir: Path, staging: Path, repo: Path) -> dict[str, Any]:
-    from backend.guides.catalog import (
-        GuideFrontMatterError,
-        check_translations,
-        load_guides,
-        split_front_matter,
-    )
+def _shown(file: str, repo: Path) -> str:
+    with contextlib.suppress(ValueError):
+        return str(Path(file).resolve().relative_to(repo))
+    return file
+
+
+def _load_sources(guides_dir: Path, repo: Path) -> tuple[list[Any], list[Any]]:
+    """Every guide and programme template, validated; a problem stops the build."""
+    from backend.guides.catalog import GuideFrontMatterError, check_translations, load_guides
+    from backend.guides.programmes import ProgrammeError, load_programmes, programmes_dir
 
     try:
         entries = load_guides(guides_dir)
         check_translations(entries)
     except GuideFrontMatterError as exc:
-        shown = exc.file
-        with contextlib.suppress(ValueError):
-            shown = str(Path(exc.file).resolve().relative_to(repo))
-        raise PluginError(f"{shown}: {exc.field}: {exc.problem}") from exc
+        raise PluginError(f"{_shown(exc.file, repo)}: {exc.field}: {exc.problem}") from exc
+    try:
+        programmes = load_programmes(
+            programmes_dir(guides_dir), guide_slugs={e.slug for e in entries}
+        )
+    except ProgrammeError as exc:
+        raise PluginError(f"{_shown(exc.file, repo)}: {exc.field}: {exc.problem}") from exc
+    return entries, programmes
+
+
+def _build_staging(source: Path, guides_dir: Path, staging: Path, repo: Path) -> dict[str, Any]:
+    from backend.guides.catalog import split_front_matter
+
+    entries, programmes = _load_sources(guides_dir, repo)
 
     origin: dict[str, Path | None] = {}
     wanted: dict[str, str | None] = {}  # staged path -> text (None: copy from origin)
@@ -432,7 +637,12 @@ def _build_staging(source: Path, guides_dir: Path, staging: Path, repo: Path) ->
         elif path.is_dir() and not any(path.iterdir()):
             path.rmdir()
 
-    return {"entries": entries, "origin": origin}
+    return {
+        "entries": entries,
+        "origin": origin,
+        "programmes": {(p.slug, p.language): p for p in programmes},
+        "guide_titles": {(e.slug, e.lang): e.title for e in entries},
+    }
 
 
 def _with_guides_in_nav(nav: list[Any], entries: list[Any]) -> list[Any]:
@@ -460,6 +670,14 @@ def _with_guides_in_nav(nav: list[Any], entries: list[Any]) -> list[Any]:
     return nav
 
 
+def _language_names(config: MkDocsConfig) -> dict[str, str]:
+    i18n = config.plugins.get("i18n")
+    names: dict[str, str] = {}
+    for language in getattr(i18n, "config", {}).get("languages", []) if i18n else []:
+        names[str(language.locale)] = str(language.name)
+    return names
+
+
 # --------------------------------------------------------------------------------------------
 # MkDocs events
 
@@ -468,18 +686,29 @@ def _with_guides_in_nav(nav: list[Any], entries: list[Any]) -> list[Any]:
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
     repo = _repo_root(config)
     _import_backend(repo)
+    from backend.domain import PHASES
     from backend.guides.catalog import default_guides_dir
+
+    if sorted(GROUP_LIFE_PHASES) != sorted(PHASES):
+        raise PluginError(
+            "site_overrides/hooks/lingkar.py: GROUP_LIFE must list every phase of "
+            f"backend.domain.PHASES once ({', '.join(PHASES)})"
+        )
+    if not config.site_url:
+        raise PluginError("mkdocs.yml: site_url: needed for the citation's absolute address")
 
     staging = _staging_dir(repo)
     if "source" not in _state:
         _state["source"] = Path(config.docs_dir).resolve()
         _state["nav"] = copy.deepcopy(config.nav)
+        _state["version"] = site_version(repo)
         atexit.register(_cleanup, staging)
     source: Path = _state["source"]
     guides_dir = default_guides_dir(repo).resolve()
 
     built = _build_staging(source, guides_dir, staging, repo)
     _state.update(built, repo=repo, staging=staging, guides_dir=guides_dir)
+    _state["language_names"] = _language_names(config)
     config.docs_dir = str(staging)
     if _state["nav"]:
         config.nav = _with_guides_in_nav(_state["nav"], built["entries"])
@@ -497,25 +726,54 @@ def on_serve(server: Any, config: MkDocsConfig, builder: Any) -> Any:
 
 
 def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Any) -> str:
-    lang = _lang_of(page.file.src_uri)
+    lang = _lang_of(page)
     if PURPOSES_MARKER in markdown:
         markdown = markdown.replace(PURPOSES_MARKER, render_purposes(lang))
     if GROUP_KINDS_MARKER in markdown:
         markdown = markdown.replace(GROUP_KINDS_MARKER, render_group_kinds(lang))
+    if PROGRAMME_MARKER in markdown:
+        markdown = _replace_programme_markers(markdown, lang, page.file.src_uri)
 
     origin = _state.get("origin", {}).get(page.file.src_uri)
     repo: Path = _state["repo"]
     changed = _last_changed(origin, repo) if origin else dt.datetime.now(tz=dt.UTC).date()
-    t = TEXT[lang]
-    # The page title is only known after rendering: main.html fills in {title}.
-    page.meta["lingkar"] = {
-        "cite_heading": t["cite_heading"],
-        "cite": t["cite"].replace("{year}", str(changed.year)),
-        "address": t["address"],
-        "changed_label": t["changed"],
-        "changed": changed.isoformat(),
-    }
+    page.meta["lingkar"] = {"changed": changed.isoformat(), "year": changed.year}
     return markdown
+
+
+def on_page_context(
+    context: dict[str, Any], page: Page, config: MkDocsConfig, nav: Any
+) -> dict[str, Any]:
+    lang = _lang_of(page)
+    t = TEXT[lang]
+    meta = page.meta.setdefault("lingkar", {"changed": "", "year": dt.date.today().year})
+    authors = page.meta.get("authors")
+    if isinstance(authors, list):
+        authors = ", ".join(str(a) for a in authors)
+    version, commit = _state["version"]
+    url = absolute_url(config.site_url or "", page.url)
+    title = html.unescape(page.title or config.site_name)
+    reuse = LANGUAGE_HOMES[lang] + "citing/"
+    meta.update(
+        cite_heading=t["cite_heading"],
+        citation=render_citation(
+            lang=lang,
+            title=title,
+            authors=authors if isinstance(authors, str) else None,
+            year=meta["year"],
+            url=url,
+            version=version,
+            commit=commit,
+        ),
+        licence_note=t["licence_note"],
+        reuse_label=t["reuse"],
+        reuse_href=get_relative_url(reuse, page.url or "."),
+        changed_label=t["changed"],
+        url=url,
+    )
+    context["lingkar_languages"] = language_links(page, lang)
+    context["lingkar_language_label"] = t["language"]
+    return context
 
 
 def on_shutdown() -> None:

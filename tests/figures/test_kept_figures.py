@@ -47,9 +47,7 @@ session = st.tuples(st.just("session"), group, st.integers(-3, 60), st.integers(
 # The first members join weeks ago and the first sessions are recent, so rolls have people.
 first_enrol = st.tuples(st.just("enrol"), member, group, st.integers(21, 70))
 first_session = st.tuples(st.just("session"), group, st.integers(1, 20), st.integers(0, 23))
-statuses = st.lists(
-    st.tuples(st.sampled_from(STATUSES), st.integers(0, 7)), min_size=5, max_size=5
-)
+statuses = st.lists(st.tuples(st.sampled_from(STATUSES), st.integers(0, 7)), min_size=5, max_size=5)
 every_roll = st.tuples(st.just("every roll"), statuses)
 roll = st.tuples(
     st.just("roll"),
@@ -221,15 +219,14 @@ async def _kept(c: Connection) -> dict[str, list[tuple[Any, ...]]]:
     members = await c.fetch(
         SQL(
             'SELECT "group", member, held, present, late, excused, absent, absence_streak, '
-            'recent_held, recent_attended, last_held_at FROM member_group_figures '
+            "recent_held, recent_attended, last_held_at FROM member_group_figures "
             'ORDER BY "group", member'
         )
     )
 
     def plain(rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
         return [
-            tuple(as_utc(v) if isinstance(v, datetime) else v for v in row.values())
-            for row in rows
+            tuple(as_utc(v) if isinstance(v, datetime) else v for v in row.values()) for row in rows
         ]
 
     return {"facts": plain(facts), "sessions": plain(sessions), "members": plain(members)}
@@ -240,20 +237,44 @@ async def _reference(c: Connection, group_ids: list[int]) -> tuple[set, dict]:
     facts: set[tuple[Any, ...]] = set()
     member_figures: dict[tuple[int, int], tuple[int, ...]] = {}
     for group_id in group_ids:
-        periods = period_bounds(await c.fetch(SQL(PERIODS_SELECT + ' AND ms."group" = {}'), group_id))
+        periods = period_bounds(
+            await c.fetch(SQL(PERIODS_SELECT + ' AND ms."group" = {}'), group_id)
+        )
         ctes, args = facts_ctes(c.dialect, periods)
         for row in await c.fetch(
-            SQL(ctes + " SELECT f.session, f.member, f.status, f.participation, f.purpose_mask FROM facts f"),
+            SQL(
+                ctes
+                + " SELECT f.session, f.member, f.status, f.participation, f.purpose_mask"
+                + " FROM facts f"
+            ),
             *args,
         ):
-            facts.add((row["session"], group_id, row["member"], row["status"], row["participation"], row["purpose_mask"]))
+            facts.add(
+                (
+                    row["session"],
+                    group_id,
+                    row["member"],
+                    row["status"],
+                    row["participation"],
+                    row["purpose_mask"],
+                )
+            )
         for row in await c.fetch(
             SQL(ctes + " SELECT f.member, " + MEMBER_FIGURES + " FROM facts f GROUP BY f.member"),
             *args,
         ):
             member_figures[(group_id, row["member"])] = tuple(
                 int(row[k] or 0)
-                for k in ("held", "present", "late", "excused", "absent", "streak", "recent_held", "recent_attended")
+                for k in (
+                    "held",
+                    "present",
+                    "late",
+                    "excused",
+                    "absent",
+                    "streak",
+                    "recent_held",
+                    "recent_attended",
+                )
             )
     return facts, member_figures
 

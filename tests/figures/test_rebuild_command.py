@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 
 from backend.db import SQL, database
-
 from tests.conftest import REPO
 
 
@@ -40,7 +40,8 @@ async def test_rebuild_figures_restores_what_was_lost(
     lost = (await facilitator.client.get(report_url)).json()
     assert lost != before and lost["held_sessions"] == 0
 
-    result = subprocess.run(
+    result = await asyncio.to_thread(
+        subprocess.run,
         [sys.executable, "-m", "backend.cli", "rebuild-figures"],
         env={
             **os.environ,

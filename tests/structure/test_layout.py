@@ -66,7 +66,7 @@ def test_no_import_cycle_in_backend() -> None:
         stack.append(node)
         for nxt in sorted(graph[node]):
             if state.get(nxt) == 1:
-                cycles.append(stack[stack.index(nxt) :] + [nxt])
+                cycles.append([*stack[stack.index(nxt) :], nxt])
             elif nxt not in state:
                 visit(nxt)
         stack.pop()
@@ -102,9 +102,7 @@ def test_no_status_or_purpose_typed_outside_the_domain() -> None:
             continue
         tree = ast.parse(path.read_text(encoding="utf-8"))
         # row["present"] reads a column named like a status; that is not typing the status.
-        column_keys = {
-            id(node.slice) for node in ast.walk(tree) if isinstance(node, ast.Subscript)
-        }
+        column_keys = {id(node.slice) for node in ast.walk(tree) if isinstance(node, ast.Subscript)}
         docstrings = {
             id(node.body[0].value)
             for node in ast.walk(tree)
