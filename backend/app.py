@@ -34,7 +34,7 @@ from backend.calendar.controller import (
     MyCalendarLinkController,
 )
 from backend.db import use_database
-from backend.db.database import open_database
+from backend.db.connections import open_database
 from backend.db.engine import build_engine, stop_engine
 from backend.db.schema import bind
 from backend.groups.controller import GroupController, MemberController
@@ -78,16 +78,25 @@ API_CONTROLLERS: list = [
 
 
 class CSRFOnWrites(CSRFMiddleware):
-    """Litestar's CSRF check on every write; on reads, only the routes that hand out the
-    token cookie (pages with forms, and ``GET /api/v1/me``) pay for minting it."""
+    """Litestar's CSRF check on every write. On reads, only the routes that hand out the token
+    cookie pay for it: pages with forms (``csrf_cookie=True``: the page embeds the token), and
+    ``GET /api/v1/me`` (``csrf_cookie="api"``: only while the client has no cookie yet)."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] in SAFE_METHODS:
             handler = scope.get("route_handler")
-            if handler is None or not handler.opt.get("csrf_cookie"):
+            wants = None if handler is None else handler.opt.get("csrf_cookie")
+            if not wants or (wants == "api" and _has_cookie(scope, CSRF_COOKIE_PREFIX)):
                 await self.app(scope, receive, send)
                 return
         await super().__call__(scope, receive, send)
+
+
+CSRF_COOKIE_PREFIX = b"csrftoken="
+
+
+def _has_cookie(scope: Scope, prefix: bytes) -> bool:
+    return any(key == b"cookie" and prefix in value for key, value in scope["headers"])
 
 
 def _web_routers() -> list:

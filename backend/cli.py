@@ -21,7 +21,7 @@ async def _with_engine(settings: Settings, work: Callable[[Any], Awaitable[Any]]
     """Run ``work(engine)`` with Piccolo's engine bound and the application's database open
     (services take their transactions from it)."""
     from backend.db import use_database
-    from backend.db.database import open_database
+    from backend.db.connections import open_database
     from backend.db.engine import build_engine, stop_engine
     from backend.db.schema import bind
 
@@ -199,18 +199,18 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-async def _rebuild_figures() -> dict[str, int]:
+async def _rebuild_figures(group_id: int | None = None) -> dict[str, int]:
     from backend.db import database
     from backend.figures.service import rebuild
 
     async with database().write() as db:
-        return await rebuild(db)
+        return await rebuild(db, group_id)
 
 
 def cmd_rebuild_figures(args: argparse.Namespace, settings: Settings) -> int:
     async def work(engine: Any) -> dict[str, int]:
         await _migrate(engine)
-        return await _rebuild_figures()
+        return await _rebuild_figures(args.group)
 
     counts = asyncio.run(_with_engine(settings, work))
     print(
@@ -257,10 +257,12 @@ def parser() -> argparse.ArgumentParser:
     export.add_argument("file")
     export.add_argument("--with-password-hashes", action="store_true")
     export.set_defaults(run=cmd_export)
-    commands.add_parser(
+    rebuild = commands.add_parser(
         "rebuild-figures",
         help="recompute every kept attendance figure from the rolls, memberships and sessions",
-    ).set_defaults(run=cmd_rebuild_figures)
+    )
+    rebuild.add_argument("--group", type=int, help="only this group's figures")
+    rebuild.set_defaults(run=cmd_rebuild_figures)
     imp = commands.add_parser("import", help="load an archive into an empty database")
     imp.add_argument("file")
     imp.set_defaults(run=cmd_import)

@@ -40,7 +40,9 @@ CHUNK = 100_000
 
 # Column order of every table the generator fills: checked against Piccolo's tables at start.
 COLUMNS: dict[str, tuple[str, ...]] = {
-    "member": ("id", "display_name", "email", "phone", "created_at"),
+    "member": (
+        "id", "display_name", "email", "phone", "phone_key", "created_at", "created_by",
+    ),
     "app_user": (
         "id", "email", "display_name", "role", "password_hash", "is_active", "member",
         "created_at",
@@ -219,7 +221,9 @@ def members(plan: Plan) -> Iterator[tuple[Any, ...]]:
             f"Member {m:06d}",
             f"member{m}@bench.example" if has_login else None,
             f"+62 812 {m:07d}" if m % 3 == 0 else None,
+            f"62812{m:07d}" if m % 3 == 0 else None,
             plan.created,
+            None,
         )
 
 
@@ -618,7 +622,21 @@ def build(scale: Scale, database_url: str, env: dict[str, str]) -> Fixture:
         asyncio.run(fill_postgres(database_url, plan, password_hash))
     total = sum(counts_for(plan).values())
     print(f"  {total:,} rows in {time.monotonic() - started:.1f} s", flush=True)
+    rebuild_figures(env)
     return fixture_for(plan, database_url)
+
+
+def rebuild_figures(env: dict[str, str], group: int | None = None) -> None:
+    """``lingkar rebuild-figures``: the kept figures from the rows just written."""
+    started = time.monotonic()
+    command = [sys.executable, "-m", "backend.cli", "rebuild-figures"]
+    if group is not None:
+        command += ["--group", str(group)]
+    print(
+        f"  kept figures       {'group ' + str(group) if group else 'all'} ...", end="", flush=True
+    )
+    subprocess.run(command, env=env, check=True, capture_output=True, timeout=3600)
+    print(f" {time.monotonic() - started:.1f} s", flush=True)
 
 
 __all__ = ["SCALES", "Fixture", "Scale", "build"]

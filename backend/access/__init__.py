@@ -21,8 +21,8 @@ import msgspec
 
 from backend.access import queries
 from backend.accounts.schemas import CurrentUser
-from backend.db import Connection
-from backend.db.sql import cached
+from backend.db import Connection, convert
+from backend.db.sql import POSTGRES, cached
 from backend.domain.vocabulary import Role
 from backend.lib.errors import NotFound
 from backend.lib.i18n import N_
@@ -79,7 +79,7 @@ async def group(db: Connection, user: CurrentUser, group_id: int) -> GroupRef:
     row = await db.fetch_one(cached(queries.GROUP_REF + scope.on("g.id")), group_id, *scope.args)
     if row is None:
         raise NotFound(N_("No group with id {id} among yours."), params={"id": group_id})
-    return msgspec.convert(row, GroupRef)
+    return convert(row, GroupRef)
 
 
 async def session(
@@ -93,9 +93,9 @@ async def session(
     )
     if row is None:
         raise NotFound(N_("No session with id {id} among your groups."), params={"id": session_id})
-    if lock:
+    if lock and db.dialect == POSTGRES:
         await db.fetch(queries.SESSION_LOCK, session_id)
-    return msgspec.convert(row, SessionRef)
+    return convert(row, SessionRef)
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,11 +26,8 @@ SESSION_REF = (
     "g.name AS group_name, g.timezone, g.purpose_mask FROM group_session s "
     'JOIN work_group g ON g.id = s."group" WHERE s.id = {} AND '
 )
-# SQLite writers hold the database's write lock already; PostgreSQL takes the row's.
-SESSION_LOCK = SQL(
-    "SELECT {} AS locked",
-    postgres="SELECT 1 AS locked FROM group_session WHERE id = {} FOR UPDATE",
-)
+# PostgreSQL only: SQLite writers hold the database's write lock already.
+SESSION_LOCK = SQL("SELECT 1 AS locked FROM group_session WHERE id = {} FOR UPDATE")
 
 MEMBER_EXISTS = SQL("SELECT 1 AS found FROM member m WHERE m.id = {}")
 MEMBER_GROUP_IDS = (

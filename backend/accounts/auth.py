@@ -54,6 +54,9 @@ def session_cookie(token: str, settings: Settings, *, expire: bool = False) -> C
     )
 
 
+# Guards are coroutines: Litestar runs a plain function in a worker thread on every request.
+
+
 def current_user(connection: ASGIConnection) -> CurrentUser:
     user = connection.scope.get("user")
     if user is None:
@@ -61,23 +64,23 @@ def current_user(connection: ASGIConnection) -> CurrentUser:
     return user
 
 
-def requires_login(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+async def requires_login(connection: ASGIConnection, _: BaseRouteHandler) -> None:
     current_user(connection)
 
 
-def requires_staff(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+async def requires_staff(connection: ASGIConnection, _: BaseRouteHandler) -> None:
     if not current_user(connection).is_staff:
         raise PermissionDeniedException(
             "Only facilitators and admins can do this.", extra={"code": "staff_only"}
         )
 
 
-def requires_admin(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+async def requires_admin(connection: ASGIConnection, _: BaseRouteHandler) -> None:
     if not current_user(connection).is_admin:
         raise PermissionDeniedException("Only admins can do this.", extra={"code": "admin_only"})
 
 
-def requires_member(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+async def requires_member(connection: ASGIConnection, _: BaseRouteHandler) -> None:
     if current_user(connection).member_id is None:
         raise PermissionDeniedException(
             "This is for members; your account has no member record.",

@@ -48,7 +48,7 @@ class MeController(Controller):
         "/",
         summary="Who am I",
         description="Also sets the `csrftoken` cookie that writes echo in `X-CSRFToken`.",
-        opt={"csrf_cookie": True},
+        opt={"csrf_cookie": "api"},
     )
     async def me(self, user: NamedDependency[CurrentUser]) -> CurrentUser:
         return user

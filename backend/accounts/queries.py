@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import msgspec
-
 from backend.accounts.schemas import CurrentUser, UserRead
 from backend.accounts.tables import AuthSession, User
-from backend.db import SQL, Connection, Reader
+from backend.db import SQL, Connection, Reader, convert
 
 _USER_COLUMNS = (
     "u.id, u.email, u.display_name, u.role, u.member AS member_id, u.is_active, u.created_at"
@@ -31,7 +29,7 @@ EMAIL_TAKEN = SQL("SELECT 1 AS taken FROM app_user WHERE email = {}")
 
 async def user_for_token(db: Reader, token_hash: str, moment: datetime) -> CurrentUser | None:
     row = await db.fetch_one(USER_FOR_TOKEN, token_hash, moment)
-    return None if row is None else msgspec.convert(row, CurrentUser)
+    return None if row is None else convert(row, CurrentUser)
 
 
 async def login_row(db: Reader, email: str) -> dict | None:
@@ -71,13 +69,13 @@ async def insert_user(
 
 async def user(db: Connection, user_id: int) -> UserRead:
     row = await db.fetch_one(USER_BY_ID, user_id)
-    return msgspec.convert(row, UserRead)
+    return convert(row, UserRead)
 
 
 async def users_page(db: Connection, limit: int, offset: int) -> tuple[list[UserRead], int]:
     rows = await db.fetch(USERS_PAGE, limit, offset)
     total = await db.fetch_value(USERS_COUNT)
-    return msgspec.convert(rows, list[UserRead]), int(total)
+    return convert(rows, list[UserRead]), int(total)
 
 
 async def insert_session(

@@ -6,7 +6,6 @@ shown comes from the figures kept there.
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -43,15 +42,15 @@ def rate(attended: int, held: int) -> float | None:
 
 
 def _snapshot(row: dict[str, Any]) -> str:
-    return json.dumps(
+    """A record as the audit keeps it: JSON with its keys in order."""
+    return msgspec.json.encode(
         {
-            "status": row["status"],
+            "note": row["note"],
             "participation": row["participation"],
             "purposes": from_mask(row["purpose_mask"]),
-            "note": row["note"],
-        },
-        sort_keys=True,
-    )
+            "status": row["status"],
+        }
+    ).decode()
 
 
 def _validate(session: access.SessionRef, data: RollInput, started: bool) -> None:
@@ -130,9 +129,7 @@ async def put_roll(user: CurrentUser, session_id: int, data: RollInput) -> Roll:
         started = session.starts_at <= moment
         _validate(session, data, started)
         day = local_date(session.starts_at, session.timezone)
-        allowed = {
-            m["member_id"] for m in await queries.eligible_members(db, session.group_id, day)
-        }
+        allowed = await queries.eligible_names(db, session.group_id, day)
         for index, record in enumerate(data.records):
             if record.member_id not in allowed:
                 raise Invalid(
@@ -147,6 +144,7 @@ async def put_roll(user: CurrentUser, session_id: int, data: RollInput) -> Roll:
         existing = await queries.records(db, session_id)
         changed: list[dict[str, Any]] = []
         audit: list[tuple[int, str | None, str | None]] = []
+        stored: dict[int, dict[str, Any]] = {}
         for record in data.records:
             new = {
                 "member": record.member_id,
@@ -157,8 +155,10 @@ async def put_roll(user: CurrentUser, session_id: int, data: RollInput) -> Roll:
             }
             old = existing.get(record.member_id)
             if old is not None and all(old[k] == new[k] for k in new):
+                stored[record.member_id] = old
                 continue
             changed.append(new)
+            stored[record.member_id] = {**new, "updated_at": moment, "updated_by": user.id}
             audit.append(
                 (record.member_id, None if old is None else _snapshot(old), _snapshot(new))
             )
@@ -174,9 +174,43 @@ async def put_roll(user: CurrentUser, session_id: int, data: RollInput) -> Roll:
         taking = session.roll_taken_at is None and started
         if taking:
             await queries.mark_taken(db, session_id, moment)
+        taken_at = moment if taking else session.roll_taken_at
         if audit or taking:
-            await figures.session_rolled(db, session_id)
-        return await _roll(db, session, taken_at=moment if taking else session.roll_taken_at)
+            absent = (AttendanceStatus.ABSENT.value, None, 0)
+            await figures.session_rolled(
+                db,
+                session_id,
+                figures.RollState(
+                    session_id=session_id,
+                    group_id=session.group_id,
+                    starts_at=session.starts_at,
+                    held=taken_at is not None,
+                    # Only a held session has facts; records taken ahead count once it is.
+                    records={
+                        member_id: (
+                            (row["status"], row["participation"], row["purpose_mask"])
+                            if (row := stored.get(member_id)) is not None
+                            else absent
+                        )
+                        for member_id in allowed
+                    }
+                    if taken_at is not None
+                    else {},
+                ),
+            )
+        # The roll as written, by name (the eligible members come ordered by name).
+        return Roll(
+            session_id=session.id,
+            group_id=session.group_id,
+            starts_at=session.starts_at,
+            session_status=SessionStatus(session.status),
+            roll_taken_at=taken_at,
+            records=[
+                queries.roll_record(member_id, name, stored[member_id])
+                for member_id, name in allowed.items()
+                if member_id in stored
+            ],
+        )
 
 
 async def _roll(db: Connection, session: access.SessionRef, *, taken_at: datetime | None) -> Roll:
@@ -235,11 +269,10 @@ async def _member_attendance(
     db: Connection, member_id: int, group_ids: list[int] | None = None
 ) -> MemberAttendance:
     rows = await queries.member_records(db, member_id, group_ids)
-    records = msgspec.convert(
-        [{**r, "purposes": from_mask(r["purpose_mask"])} for r in rows], list[MemberRecord]
+    return MemberAttendance(
+        records=[record for record, _held in rows],
+        summary=summarise([record for record, held in rows if held]),
     )
-    held = [record for record, row in zip(records, rows, strict=True) if row["held"]]
-    return MemberAttendance(records=records, summary=summarise(held))
 
 
 async def member_attendance(member_id: int) -> MemberAttendance:

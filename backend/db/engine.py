@@ -1,6 +1,6 @@
 """Piccolo's engines, used for the tables' definitions and for migrations.
 
-Requests do not run through these (see :mod:`backend.db.database`); commands and migrations do.
+Requests do not run through these (see :mod:`backend.db.connections`); commands and migrations do.
 The engines are Piccolo's own, unchanged.
 """
 
@@ -15,7 +15,7 @@ from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 
-from backend.db.database import is_postgres_url, sqlite_path
+from backend.db.connections import is_postgres_url, sqlite_path
 
 BUSY_TIMEOUT_SECONDS = 30.0
 

@@ -6,7 +6,7 @@ the result is kept, so running it costs no string work. Where the two databases 
 text, give the PostgreSQL one as ``postgres=``. Values are never formatted into the text.
 
 ``column IN_IDS({})`` tests a column against a list of ids bound as one value (see
-:meth:`backend.db.database.Connection.ids`): ``IN (SELECT value FROM json_each(?))`` on SQLite,
+:meth:`backend.db.connections.Connection.ids`): ``IN (SELECT value FROM json_each(?))`` on SQLite,
 ``= ANY($n::bigint[])`` on PostgreSQL.
 """
 

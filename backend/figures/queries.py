@@ -13,6 +13,7 @@ from typing import Any
 from backend.db import SQL, Connection
 from backend.db.sql import cached
 from backend.domain.vocabulary import COUNTING_MEMBERSHIPS, AttendanceStatus, SessionStatus
+from backend.lib.moments import as_date
 
 PRESENT, LATE, EXCUSED, ABSENT = (s.value for s in AttendanceStatus)
 CANCELLED = SessionStatus.CANCELLED.value
@@ -88,7 +89,10 @@ async def periods_of_member(
     db: Connection, group_id: int, member_id: int
 ) -> list[tuple[date, date | None]]:
     rows = await db.fetch(PERIODS_OF_MEMBER, group_id, member_id, *COUNTING_MEMBERSHIPS)
-    return [(r["joined_on"], r["left_on"]) for r in rows]
+    return [
+        (as_date(r["joined_on"]), None if r["left_on"] is None else as_date(r["left_on"]))
+        for r in rows
+    ]
 
 
 async def held_sessions(db: Connection, group_id: int) -> list[dict[str, Any]]:
@@ -114,8 +118,7 @@ FACTS_OF_MEMBER = SQL(
 )
 _LAST_BEFORE = (
     "SELECT (SELECT x.id FROM attendance_fact x "
-    'WHERE x."group" = {} AND x.member = ids.value '
-    "AND (x.starts_at < {} OR (x.starts_at = {} AND x.session < {})) "
+    'WHERE x."group" = {} AND x.member = ids.value AND (x.starts_at, x.session) < ({}, {}) '
     "ORDER BY x.starts_at DESC, x.session DESC LIMIT 1) "
 )
 FACTS_BEFORE = SQL(
@@ -128,7 +131,7 @@ FACTS_BEFORE = SQL(
 )
 FACTS_FROM = SQL(
     f"SELECT {_FACT_SELECT} FROM attendance_fact f "
-    'WHERE f."group" = {} AND (f.starts_at > {} OR (f.starts_at = {} AND f.session >= {})) '
+    'WHERE f."group" = {} AND (f.starts_at, f.session) >= ({}, {}) '
     "AND f.member IN_IDS({}) ORDER BY f.member, f.starts_at, f.session"
 )
 FACTS_OF_SESSIONS = SQL(
@@ -150,7 +153,16 @@ UPDATE_RUNNING = SQL(
     + ", ".join(f"{c} = {{}}" for c in FACT_COLUMNS)
     + " WHERE id = {}"
 )
+UPDATE_FACT = SQL(
+    "UPDATE attendance_fact SET status = {}, participation = {}, purpose_mask = {}, "
+    + ", ".join(f"{c} = {{}}" for c in FACT_COLUMNS)
+    + " WHERE id = {}"
+)
 DELETE_FACT = SQL("DELETE FROM attendance_fact WHERE id = {}")
+LATER_FACT = SQL(
+    'SELECT 1 AS later FROM attendance_fact WHERE "group" = {} AND (starts_at, session) > ({}, {}) '
+    "LIMIT 1"
+)
 
 
 async def facts_of_session(db: Connection, session_id: int) -> dict[int, dict[str, Any]]:
@@ -165,7 +177,7 @@ async def facts_before(
     db: Connection, group_id: int, members: Sequence[int], starts_at: datetime, session_id: int
 ) -> dict[int, dict[str, Any]]:
     """Each member's last fact in the group before (``starts_at``, ``session_id``)."""
-    rows = await db.fetch(FACTS_BEFORE, group_id, starts_at, starts_at, session_id, db.ids(members))
+    rows = await db.fetch(FACTS_BEFORE, group_id, starts_at, session_id, db.ids(members))
     return {r["member"]: r for r in rows}
 
 
@@ -173,7 +185,7 @@ async def facts_from(
     db: Connection, group_id: int, members: Sequence[int], starts_at: datetime, session_id: int
 ) -> list[dict[str, Any]]:
     """The members' facts in the group from (``starts_at``, ``session_id``) on, in order."""
-    return await db.fetch(FACTS_FROM, group_id, starts_at, starts_at, session_id, db.ids(members))
+    return await db.fetch(FACTS_FROM, group_id, starts_at, session_id, db.ids(members))
 
 
 async def facts_of_sessions(db: Connection, session_ids: Iterable[int]) -> list[dict[str, Any]]:
@@ -188,6 +200,19 @@ async def insert_facts(db: Connection, rows: list[Sequence[Any]]) -> None:
 async def update_fact_values(db: Connection, rows: list[Sequence[Any]]) -> None:
     if rows:
         await db.execute_many(UPDATE_FACT_VALUES, rows)
+
+
+async def later_fact_exists(
+    db: Connection, group_id: int, starts_at: datetime, session_id: int
+) -> bool:
+    """Whether the group has a fact after (``starts_at``, ``session_id``)."""
+    return await db.fetch_one(LATER_FACT, group_id, starts_at, session_id) is not None
+
+
+async def update_facts(db: Connection, rows: list[Sequence[Any]]) -> None:
+    """Rows of (status, participation, purpose_mask, *running totals, id)."""
+    if rows:
+        await db.execute_many(UPDATE_FACT, rows)
 
 
 async def update_running(db: Connection, rows: list[Sequence[Any]]) -> None:

@@ -38,7 +38,7 @@ from backend.db import Connection
 from backend.domain.vocabulary import ATTENDED_STATUSES, AttendanceStatus, SessionStatus
 from backend.figures import queries
 from backend.figures.queries import FACT_COLUMNS
-from backend.lib.moments import as_utc, local_midnight_utc
+from backend.lib.moments import as_date, as_utc, local_midnight_utc
 
 ABSENT = AttendanceStatus.ABSENT.value
 RECENT_SESSIONS = 4
@@ -81,41 +81,111 @@ def local_date(moment: datetime, timezone: str) -> date:
 # ---------------------------------------------------------------------------- maintenance
 
 
-async def session_rolled(db: Connection, session_id: int) -> None:
-    """The session's roll changed (or it was taken for the first time)."""
+@dataclass(frozen=True, slots=True)
+class RollState:
+    """A session's roll as its writer already knows it: whether the session is held, who
+    counts for it, and each counting member's record (absent when they have none)."""
+
+    session_id: int
+    group_id: int
+    starts_at: datetime
+    held: bool
+    records: dict[int, Values]
+
+
+async def session_rolled(db: Connection, session_id: int, state: RollState | None = None) -> None:
+    """The session's roll changed (or it was taken for the first time). A writer that knows
+    the roll passes it as ``state`` and saves re-reading it."""
+    if state is None:
+        loaded = await _roll_state(db, session_id)
+        if loaded is None:
+            return
+        state = loaded
+    group_id, starts_at, new = state.group_id, state.starts_at, state.records
+    old = await queries.facts_of_session(db, session_id)
+    if not await queries.later_fact_exists(db, group_id, starts_at, session_id):
+        # The usual case, the latest roll of the group: every member's running totals
+        # continue from their previous fact, and nothing after it moves.
+        await _roll_at_the_end(db, state, old)
+    else:
+        moved = await _apply(
+            db,
+            group_id,
+            [(session_id, member_id, starts_at) for member_id in new],
+            old={(session_id, m): row for m, row in old.items()},
+            new={(session_id, m): values for m, values in new.items()},
+        )
+        if moved:
+            await _renumber(db, group_id, sorted(moved), starts_at, session_id)
+    if state.held:
+        await queries.upsert_session_figures(
+            db, [_session_figures(session_id, group_id, starts_at, list(new.values()))]
+        )
+    else:
+        await queries.delete_session_figures(db, session_id)
+
+
+async def _roll_state(db: Connection, session_id: int) -> RollState | None:
     session = await queries.session(db, session_id)
     if session is None:
-        return
-    group_id = session["group_id"]
-    starts_at = session["starts_at"]
+        return None
     held = session["roll_taken_at"] is not None and session["status"] != SessionStatus.CANCELLED
-    old = await queries.facts_of_session(db, session_id)
     new: dict[int, Values] = {}
     if held:
-        day = local_date(starts_at, session["timezone"])
+        day = local_date(session["starts_at"], session["timezone"])
         records = await queries.records_of_session(db, session_id)
-        for member_id in await queries.counting_members(db, group_id, day):
+        for member_id in await queries.counting_members(db, session["group_id"], day):
             record = records.get(member_id)
             new[member_id] = (
                 (record["status"], record["participation"], record["purpose_mask"])
                 if record is not None
                 else (ABSENT, None, 0)
             )
-    moved = await _apply(
-        db,
-        group_id,
-        [(session_id, member_id, starts_at) for member_id in new],
-        old={(session_id, m): row for m, row in old.items()},
-        new={(session_id, m): values for m, values in new.items()},
+    return RollState(session_id, session["group_id"], session["starts_at"], held, new)
+
+
+async def _roll_at_the_end(
+    db: Connection, state: RollState, old: dict[int, dict[str, Any]]
+) -> None:
+    new = state.records
+    changed = {
+        m
+        for m, values in new.items()
+        if m not in old
+        or (old[m]["status"], old[m]["participation"], old[m]["purpose_mask"]) != values
+    }
+    gone = [m for m in old if m not in new]
+    if not changed and not gone:
+        return
+    before = await queries.facts_before(
+        db, state.group_id, sorted(changed | set(gone)), state.starts_at, state.session_id
     )
-    if moved:
-        await _renumber(db, group_id, sorted(moved), starts_at, session_id)
-    if held:
-        await queries.upsert_session_figures(
-            db, [_session_figures(session_id, group_id, starts_at, list(new.values()))]
-        )
-    else:
-        await queries.delete_session_figures(db, session_id)
+    updates, inserts = [], []
+    last: dict[int, tuple[Running, datetime]] = {
+        m: (running_of(row), row["starts_at"]) for m, row in before.items() if m in gone
+    }
+    for member_id in sorted(changed):
+        status, participation, mask = new[member_id]
+        previous = before.get(member_id)
+        running = advance(None if previous is None else running_of(previous), status, mask)
+        if member_id in old:
+            updates.append((status, participation, mask, *running, old[member_id]["id"]))
+        else:
+            inserts.append(
+                (
+                    state.session_id,
+                    state.group_id,
+                    member_id,
+                    state.starts_at,
+                    *new[member_id],
+                    *running,
+                )
+            )
+        last[member_id] = (running, state.starts_at)
+    await queries.delete_facts(db, [old[m]["id"] for m in gone])
+    await queries.update_facts(db, updates)
+    await queries.insert_facts(db, inserts)
+    await _keep_member_figures(db, state.group_id, sorted(changed | set(gone)), last)
 
 
 async def member_changed(db: Connection, group_id: int, member_id: int) -> None:
@@ -386,12 +456,12 @@ async def rebuild(db: Connection, group_id: int | None = None) -> dict[str, int]
     """Recompute every kept figure (of one group, or all) from the source tables."""
     periods = []
     for row in await queries.counting_periods(db, group_id):
-        end = row["left_on"]
+        end = None if row["left_on"] is None else as_date(row["left_on"])
         periods.append(
             (
                 row["group_id"],
                 row["member"],
-                local_midnight_utc(row["joined_on"], row["timezone"]),
+                local_midnight_utc(as_date(row["joined_on"]), row["timezone"]),
                 None
                 if end is None
                 else local_midnight_utc(end + timedelta(days=1), row["timezone"]),

@@ -5,11 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-import msgspec
-
 from backend.access import GroupScope, MemberScope
 from backend.accounts.tables import User
-from backend.db import SQL, Connection
+from backend.db import SQL, Connection, convert
 from backend.db.sql import cached
 from backend.domain.vocabulary import OPEN_MEMBERSHIPS, STAFF_ROLES, MembershipStatus
 from backend.groups.schemas import GroupRead, MemberRead, RosterEntry
@@ -38,7 +36,7 @@ _SEARCH = "(lower(m.display_name) LIKE {} OR lower(m.email) LIKE {})"
 
 
 def _member(row: dict[str, Any]) -> MemberRead:
-    return msgspec.convert({**row, "has_login": bool(row["has_login"])}, MemberRead)
+    return convert({**row, "has_login": bool(row["has_login"])}, MemberRead)
 
 
 async def member(db: Connection, member_id: int) -> MemberRead | None:
@@ -118,7 +116,7 @@ FACILITATORS_OF = SQL(
 
 
 def _group(row: dict[str, Any], facilitator_ids: list[int]) -> GroupRead:
-    return msgspec.convert(
+    return convert(
         {
             **row,
             "purposes": from_mask(row["purpose_mask"]),
@@ -271,7 +269,7 @@ async def roster(db: Connection, group_id: int) -> list[RosterEntry]:
         if row["status"] == WAITLISTED:
             position += 1
         entries.append(
-            msgspec.convert(
+            convert(
                 {**row, "waitlist_position": position if row["status"] == WAITLISTED else None},
                 RosterEntry,
             )

@@ -41,7 +41,7 @@ from backend.groups.schemas import (
 )
 from backend.lib.errors import Conflict, Invalid, NotFound
 from backend.lib.i18n import N_
-from backend.lib.moments import bounded_date, now, today_in
+from backend.lib.moments import as_date, bounded_date, now, today_in
 from backend.lib.phones import phone_key
 from backend.lib.purposes import to_mask
 
@@ -370,10 +370,11 @@ async def end_membership(
                 field="left_on",
                 code="left_in_future",
             )
-        if current["joined_on"] is not None and left_on < current["joined_on"]:
+        joined = None if current["joined_on"] is None else as_date(current["joined_on"])
+        if joined is not None and left_on < joined:
             raise Invalid(
                 N_("The leaving date cannot be before the joining date ({joined})."),
-                params={"joined": current["joined_on"].isoformat()},
+                params={"joined": joined.isoformat()},
                 field="left_on",
                 code="left_before_joined",
             )

@@ -104,6 +104,16 @@ def as_utc(value: datetime | str) -> datetime:
     return value.astimezone(UTC)
 
 
+def moment(value: datetime | str) -> datetime:
+    """A stored UTC timestamp as an aware datetime (SQLite gives the text Piccolo wrote)."""
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
+def as_date(value: date | str) -> date:
+    """A date from the database (SQLite gives ISO text)."""
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
 def now() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 

@@ -20,7 +20,7 @@ from litestar.exceptions import (
 )
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
-from backend.db.database import DatabaseBusy
+from backend.db.connections import DatabaseBusy
 from backend.lib.errors import LingkarError
 from backend.lib.i18n import format_message
 

@@ -14,8 +14,14 @@ def to_mask(codes: Iterable[str]) -> int:
     return mask
 
 
+_CODES_OF_MASK: tuple[tuple[str, ...], ...] = tuple(
+    tuple(p.code for p in PURPOSES if mask & (1 << (p.number - 1))) for mask in range(64)
+)
+
+
 def from_mask(mask: int) -> list[str]:
-    return [p.code for p in PURPOSES if mask & (1 << (p.number - 1))]
+    """The purpose codes of a mask, in the source's order."""
+    return list(_CODES_OF_MASK[mask & 63])
 
 
 def bit(code: str) -> int:

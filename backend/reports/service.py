@@ -19,7 +19,7 @@ from backend.domain.vocabulary import PURPOSES, FollowUpReason
 from backend.figures import service as figures
 from backend.lib.errors import Invalid
 from backend.lib.i18n import N_
-from backend.lib.moments import as_utc, bounded_date, local_midnight_utc, now
+from backend.lib.moments import as_date, as_utc, bounded_date, local_midnight_utc, now
 from backend.lib.purposes import bit, from_mask
 from backend.reports import queries
 from backend.reports.schemas import (
@@ -78,7 +78,14 @@ async def group_report(
         awaiting = await queries.awaiting_count(db, group_id, now(), lo or _EARLIEST, hi or _LATEST)
     names = {p["member"]: p["display_name"] for p in periods}
     people = {
-        p["member"] for p in periods if _overlaps(p["joined_on"], p["left_on"], start, end)
+        p["member"]
+        for p in periods
+        if _overlaps(
+            as_date(p["joined_on"]),
+            None if p["left_on"] is None else as_date(p["left_on"]),
+            start,
+            end,
+        )
     } | {m for m, f in kept.items() if f.held}
     ordered = sorted(people, key=lambda m: (names.get(m, ""), m))
     members = []

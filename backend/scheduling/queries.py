@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import msgspec
 
 from backend.access import GroupScope
-from backend.db import SQL, Connection
+from backend.db import SQL, Connection, convert
 from backend.db.sql import cached
 from backend.domain.vocabulary import MembershipStatus, SessionStatus
 from backend.scheduling.schemas import SessionRead
@@ -98,12 +98,12 @@ UPDATE_SESSION = SQL(
 
 
 def _rows(rows: list[dict[str, Any]]) -> list[SessionRow]:
-    return msgspec.convert(rows, list[SessionRow])
+    return convert(rows, list[SessionRow])
 
 
 async def session(db: Connection, session_id: int) -> SessionRow | None:
     row = await db.fetch_one(SESSION, session_id)
-    return None if row is None else msgspec.convert(row, SessionRow)
+    return None if row is None else convert(row, SessionRow)
 
 
 async def following(db: Connection, series_id: int, starts_at: datetime) -> list[SessionRow]:

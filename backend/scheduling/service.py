@@ -35,7 +35,7 @@ from backend.domain.vocabulary import ClashReason, SessionStatus
 from backend.guides.service import check_guide_slug
 from backend.lib.errors import Conflict, Invalid, NotFound
 from backend.lib.i18n import N_
-from backend.lib.moments import as_utc, now, utc_moment
+from backend.lib.moments import as_date, as_utc, now, utc_moment
 from backend.scheduling import queries
 from backend.scheduling.queries import SessionRow
 from backend.scheduling.recurrence import Slot, expand, local_wall_time, shift_wall_clock
@@ -312,7 +312,7 @@ async def _member_rows(
         return []
     joined_from: dict[int, datetime] = {}
     for m in memberships:
-        joined: date | None = m["joined_on"]
+        joined: date | None = None if m["joined_on"] is None else as_date(m["joined_on"])
         joined_from[m["group_id"]] = (
             _EARLIEST
             if joined is None

@@ -73,6 +73,10 @@ class Connection(ABC):
     async def fetch(self, statement: Statement, *args: Any) -> list[Row]: ...
 
     @abstractmethod
+    async def fetch_tuples(self, statement: Statement, *args: Any) -> list[tuple[Any, ...]]:
+        """Rows as tuples, in the statement's column order (no dict per row)."""
+
+    @abstractmethod
     async def execute(self, statement: Statement, *args: Any) -> None: ...
 
     @abstractmethod
@@ -180,6 +184,10 @@ class SQLiteConnection(Connection):
         names = [column[0] for column in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in rows]
 
+    async def fetch_tuples(self, statement: Statement, *args: Any) -> list[tuple[Any, ...]]:
+        text, bound = self.compile(statement, args)
+        return self.raw.execute(text, bound).fetchall()
+
     async def execute(self, statement: Statement, *args: Any) -> None:
         text, bound = self.compile(statement, args)
         self.raw.execute(text, bound)
@@ -193,13 +201,13 @@ def sqlite_path(database_url: str) -> Path:
 
 
 def connect_sqlite(path: Path | str, *, busy_timeout_ms: int) -> sqlite3.Connection:
-    """A configured connection: WAL, foreign keys, Piccolo's type conversions."""
-    raw = sqlite3.connect(
-        str(path),
-        detect_types=sqlite3.PARSE_DECLTYPES | sqlite3.PARSE_COLNAMES,
-        isolation_level=None,
-        check_same_thread=False,
-    )
+    """A configured connection: WAL, foreign keys, autocommit (transactions are explicit).
+
+    Values come back as SQLite holds them (no per-column converters, which cost a Python call
+    for every value read): timestamps and dates as ISO text, booleans as 0/1;
+    :func:`backend.db.convert` and :mod:`backend.lib.moments` read them. Values sent are
+    adapted by Piccolo's adapters, so both paths store the same text."""
+    raw = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
     raw.execute("PRAGMA journal_mode = WAL")
     raw.execute("PRAGMA synchronous = NORMAL")
     raw.execute("PRAGMA foreign_keys = ON")
@@ -365,6 +373,10 @@ class PostgresConnection(Connection):
     async def fetch(self, statement: Statement, *args: Any) -> list[Row]:
         text, bound = self.compile(statement, args)
         return [dict(record) for record in await self.raw.fetch(text, *bound)]
+
+    async def fetch_tuples(self, statement: Statement, *args: Any) -> list[tuple[Any, ...]]:
+        text, bound = self.compile(statement, args)
+        return [tuple(record) for record in await self.raw.fetch(text, *bound)]
 
     async def execute(self, statement: Statement, *args: Any) -> None:
         text, bound = self.compile(statement, args)
