@@ -293,7 +293,8 @@ RANGE_FIGURES = SQL(
 )
 LAST_FIGURES = SQL(
     "WITH b AS MATERIALIZED (SELECT mg.member, (SELECT x.id FROM attendance_fact x "
-    'WHERE x."group" = mg."group" AND x.member = mg.member ORDER BY x.seq DESC LIMIT 1) AS hi_id '
+    'WHERE x."group" = mg."group" AND x.member = mg.member '
+    "ORDER BY x.starts_at DESC, x.session DESC LIMIT 1) AS hi_id "
     'FROM member_group_figures mg WHERE mg."group" = {}) '
     "SELECT b.member, "
     + ", ".join(f"h.{c}" for c in FACT_COLUMNS)
@@ -313,19 +314,21 @@ ALL_SESSION_FIGURES = SQL(
 
 async def range_figures(
     db: Connection, group_id: int, lo: datetime | None, hi: datetime | None
-) -> list[dict[str, Any]]:
-    """Running totals at the edges of [lo, hi) for every member with facts in the group."""
+) -> list[tuple[Any, ...]]:
+    """Running totals at the edges of [lo, hi) for every member with facts in the group:
+    (member, the FACT_COLUMNS at the last fact before ``hi``, then those before ``lo``)."""
     if lo is None and hi is None:
-        return await db.fetch(LAST_FIGURES, group_id)
-    return await db.fetch(RANGE_FIGURES, hi or _FAR_FUTURE, lo or _FAR_PAST, group_id)
+        return await db.fetch_tuples(LAST_FIGURES, group_id)
+    return await db.fetch_tuples(RANGE_FIGURES, hi or _FAR_FUTURE, lo or _FAR_PAST, group_id)
 
 
 async def session_figures(
     db: Connection, group_id: int, lo: datetime | None, hi: datetime | None
-) -> list[dict[str, Any]]:
+) -> list[tuple[Any, ...]]:
+    """(session, starts_at, counted, present, late, excused, absent, served_mask) rows."""
     if lo is None and hi is None:
-        return await db.fetch(ALL_SESSION_FIGURES, group_id)
-    return await db.fetch(SESSION_FIGURES, group_id, lo or _FAR_PAST, hi or _FAR_FUTURE)
+        return await db.fetch_tuples(ALL_SESSION_FIGURES, group_id)
+    return await db.fetch_tuples(SESSION_FIGURES, group_id, lo or _FAR_PAST, hi or _FAR_FUTURE)
 
 
 # Beyond the years any stored time can have (see backend.lib.moments).

@@ -38,7 +38,7 @@ from backend.db import Connection
 from backend.domain.vocabulary import ATTENDED_STATUSES, AttendanceStatus, SessionStatus
 from backend.figures import queries
 from backend.figures.queries import FACT_COLUMNS
-from backend.lib.moments import as_date, as_utc, local_midnight_utc
+from backend.lib.moments import as_date, as_utc, local_midnight_utc, moment
 
 ABSENT = AttendanceStatus.ABSENT.value
 RECENT_SESSIONS = 4
@@ -430,23 +430,34 @@ async def member_figures(
     db: Connection, group_id: int, lo: datetime | None = None, hi: datetime | None = None
 ) -> dict[int, Figures]:
     """Each member's figures over the group's held sessions starting in [lo, hi)."""
+    width = len(FACT_COLUMNS)
     result = {}
     for row in await queries.range_figures(db, group_id, lo, hi):
-        hi_running = tuple(int(row[c]) for c in FACT_COLUMNS)
-        lo_running = (
-            tuple(int(row[f"lo_{c}"]) for c in FACT_COLUMNS)
-            if row.get("lo_seq") is not None
-            else None
-        )
-        result[row["member"]] = _figures(hi_running, lo_running)
+        low = row[1 + width : 1 + 2 * width]
+        result[row[0]] = _figures(row[1 : 1 + width], low if low and low[0] is not None else None)
     return result
+
+
+@dataclass(frozen=True, slots=True)
+class SessionCounts:
+    session_id: int
+    starts_at: datetime
+    counted: int
+    present: int
+    late: int
+    excused: int
+    absent: int
+    served_mask: int
 
 
 async def session_figures(
     db: Connection, group_id: int, lo: datetime | None = None, hi: datetime | None = None
-) -> list[dict[str, Any]]:
+) -> list[SessionCounts]:
     """The group's held sessions starting in [lo, hi) with their counts, in time order."""
-    return await queries.session_figures(db, group_id, lo, hi)
+    return [
+        SessionCounts(session, moment(at), *counts)
+        for session, at, *counts in await queries.session_figures(db, group_id, lo, hi)
+    ]
 
 
 # ---------------------------------------------------------------------------- rebuild

@@ -121,7 +121,7 @@ async def group_report(
     declared = [p for p in PURPOSES if group.purpose_mask & bit(p.code)]
     coverage = []
     for purpose in declared:
-        served = sum(1 for s in session_rows if s["served_mask"] & bit(purpose.code))
+        served = sum(1 for s in session_rows if s.served_mask & bit(purpose.code))
         coverage.append(
             PurposeCoverage(
                 purpose=purpose.code,
@@ -143,13 +143,13 @@ async def group_report(
         members=members,
         sessions=[
             SessionFigures(
-                session_id=s["session"],
-                starts_at=as_utc(s["starts_at"]),
-                present=s["present"],
-                late=s["late"],
-                excused=s["excused"],
-                absent=s["absent"],
-                attendance_rate=rate(s["present"] + s["late"], s["counted"]),
+                session_id=s.session_id,
+                starts_at=s.starts_at,
+                present=s.present,
+                late=s.late,
+                excused=s.excused,
+                absent=s.absent,
+                attendance_rate=rate(s.present + s.late, s.counted),
             )
             for s in session_rows
         ],
