@@ -20,6 +20,7 @@ Rules:
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
@@ -305,7 +306,10 @@ async def create_sessions(user: CurrentUser, group_id: int, data: SessionCreate)
     if data.is_series:
         assert data.first_starts_at is not None and data.rrule is not None
         assert data.duration_minutes is not None
-        slots = expand(data.rrule, data.first_starts_at, data.duration_minutes, zone)
+        # Off the event loop: a long rule can take a tenth of a second to expand or refuse.
+        slots = await asyncio.to_thread(
+            expand, data.rrule, data.first_starts_at, data.duration_minutes, zone
+        )
     else:
         assert data.starts_at is not None
         starts_at = to_utc(data.starts_at, zone)
