@@ -5,10 +5,9 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from litestar import Litestar, Request, Router
+from litestar import Litestar, Router
 from litestar.config.csrf import CSRFConfig
 from litestar.logging import LoggingConfig
-from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
@@ -17,7 +16,6 @@ from litestar.template.config import TemplateConfig
 
 from backend.accounts.auth import SessionAuthMiddleware
 from backend.accounts.controller import AuthController, MeController, UserController
-from backend.accounts.service import AccountThrottle
 from backend.attendance.controller import (
     MemberAttendanceController,
     MyAttendanceController,
@@ -44,7 +42,6 @@ from backend.scheduling.controller import (
 from backend.settings import Settings, get_settings
 
 WEB_DIR = Path(__file__).parent / "web"
-LOGIN_PATHS = frozenset({"/api/v1/auth/login", "/login"})
 
 API_CONTROLLERS: list = [
     AuthController,
@@ -84,10 +81,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
     async def on_shutdown(app: Litestar) -> None:
         await stop_engine(engine)
 
-    async def is_login_attempt(request: Request) -> bool:
-        # async: a plain function would be sent to a thread pool on every request.
-        return request.scope["method"] == "POST" and request.scope["path"] in LOGIN_PATHS
-
     route_handlers: list = [*API_CONTROLLERS, *_web_routers()]
     route_handlers.append(
         create_static_files_router(
@@ -112,10 +105,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
         middleware=[
             SecurityHeadersMiddleware(),
             SessionAuthMiddleware(),
-            RateLimitConfig(
-                rate_limit=("minute", settings.login_attempts_per_minute),
-                check_throttle_handler=is_login_attempt,
-            ).middleware,
         ],
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
@@ -145,7 +134,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
     app.state.settings = settings
     app.state.engine = engine
-    app.state.throttle = AccountThrottle()
     logging.getLogger("lingkar").setLevel(logging.INFO)
     # aiosqlite logs every statement with its parameters at DEBUG: that would put confidential
     # notes and password hashes into the logs, so it never logs below INFO.

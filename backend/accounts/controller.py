@@ -11,6 +11,11 @@ from backend.lib.types import LimitParam, OffsetParam
 from backend.settings import Settings
 
 
+def client_address(request: Request) -> str:
+    """The address the request came from (the socket's peer)."""
+    return request.client.host if request.client else "unknown"
+
+
 def session_cookie(token: str, settings: Settings, *, expire: bool = False) -> Cookie:
     return Cookie(
         key=SESSION_COOKIE,
@@ -32,7 +37,11 @@ class AuthController(Controller):
         settings: Settings = request.app.state.settings
         old_token = request.scope.get("auth")
         token, user = await service.login(
-            data.email, data.password, request.app.state.throttle, settings.session_days
+            data.email,
+            data.password,
+            client_address(request),
+            attempts_per_minute=settings.login_attempts_per_minute,
+            session_days=settings.session_days,
         )
         if old_token:
             # A fresh session id at every login; the previous one stops working.

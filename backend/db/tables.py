@@ -2,7 +2,7 @@
 
 from piccolo.table import Table
 
-from backend.accounts.tables import AuthSession, User
+from backend.accounts.tables import AuthSession, LoginThrottle, User
 from backend.attendance.tables import Attendance, AttendanceAudit
 from backend.groups.tables import Group, GroupFacilitator, Member, Membership
 from backend.scheduling.tables import CalendarToken, Series, Session
@@ -19,4 +19,5 @@ ALL_TABLES: tuple[type[Table], ...] = (
     CalendarToken,
     Attendance,
     AttendanceAudit,
+    LoginThrottle,
 )

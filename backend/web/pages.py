@@ -16,7 +16,7 @@ from litestar.response import Redirect, Template
 
 from backend.accounts import service as accounts
 from backend.accounts.auth import requires_admin, requires_login, requires_staff
-from backend.accounts.controller import session_cookie
+from backend.accounts.controller import client_address, session_cookie
 from backend.accounts.schemas import CurrentUser, UserCreate
 from backend.domain.vocabulary import GROUP_KIND_LABELS, PHASE_LABELS, PURPOSES
 from backend.groups import service as groups
@@ -86,18 +86,26 @@ class PublicPages(Controller):
         form = await request.form()
         email = str(form.get("email", "")).strip()
         password = str(form.get("password", ""))
+        settings = request.app.state.settings
         try:
             token, user = await accounts.login(
-                email, password, request.app.state.throttle, request.app.state.settings.session_days
+                email,
+                password,
+                client_address(request),
+                attempts_per_minute=settings.login_attempts_per_minute,
+                session_days=settings.session_days,
             )
         except (Unauthenticated, TooManyRequests) as exc:
-            return page(
+            response = page(
                 "login.html",
                 request,
                 status_code=exc.status_code,
                 flash_error=exc.detail,
                 email=email,
             )
+            if "retry_after" in exc.extra:
+                response.headers["Retry-After"] = str(exc.extra["retry_after"])
+            return response
         old_token = request.scope.get("auth")
         if old_token:
             await accounts.logout(old_token)
