@@ -20,6 +20,8 @@ from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
 
+from backend.db.files import create_private_file
+
 BUSY_TIMEOUT_SECONDS = 30.0
 # At most this many connections per process; further requests wait for one to be returned
 # instead of opening (and threading) a new one.
@@ -72,7 +74,16 @@ class PooledSQLiteEngine(SQLiteEngine):
         # writers in other processes are still serialised by BEGIN IMMEDIATE.
         self.write_lock = asyncio.Lock()
 
+    def _create_file(self) -> None:
+        """Make the database file, private (0600), before SQLite first opens it: SQLite gives
+        the -wal and -shm files the same mode. Nothing is made before a first connection."""
+        path = Path(self.path)
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            create_private_file(path)
+
     async def _connect(self) -> aiosqlite.Connection:
+        self._create_file()
         connection = await aiosqlite.connect(**self.connection_kwargs)
         connection.row_factory = dict_factory  # type: ignore[assignment]
         await connection.execute("PRAGMA journal_mode = WAL")
@@ -117,6 +128,7 @@ class PooledSQLiteEngine(SQLiteEngine):
         if self._reader is None or self._reader_loop is not loop:
             if self._reader is not None:
                 self._reader.close()
+            self._create_file()
             self._reader = sqlite3.connect(**self.connection_kwargs)
             self._reader.row_factory = dict_factory
             self._reader.execute("PRAGMA foreign_keys = ON")
@@ -182,9 +194,12 @@ def build_engine(database_url: str) -> Engine:
         if parsed.password:
             config["password"] = parsed.password
         return PostgresEngine(config=config)
-    path = Path(database_url.removeprefix("sqlite:///").removeprefix("sqlite://"))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return PooledSQLiteEngine(path=str(path))
+    return PooledSQLiteEngine(path=str(sqlite_file(database_url)))
+
+
+def sqlite_file(database_url: str) -> Path:
+    """The file of a SQLite path or ``sqlite:///path`` URL."""
+    return Path(database_url.removeprefix("sqlite:///").removeprefix("sqlite://"))
 
 
 def is_sqlite(engine: Engine) -> bool:
