@@ -6,13 +6,12 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from litestar import Litestar, Request, Router
+from litestar import Litestar, Router
 from litestar.config.csrf import CSRFConfig
 from litestar.di import Provide
 from litestar.logging import LoggingConfig
 from litestar.middleware import DefineMiddleware
 from litestar.middleware.csrf import CSRFMiddleware
-from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
@@ -22,7 +21,6 @@ from litestar.types import Receive, Scope, Send
 
 from backend.accounts.auth import SessionAuthMiddleware, provide_user
 from backend.accounts.controller import AuthController, MeController, UserController
-from backend.accounts.service import AccountThrottle
 from backend.attendance.controller import (
     MemberAttendanceController,
     MyAttendanceController,
@@ -40,6 +38,7 @@ from backend.db.schema import bind
 from backend.groups.controller import GroupController, MemberController
 from backend.guides.controller import GuideController
 from backend.guides.site import guides_site_router
+from backend.lib.openapi import document_problems
 from backend.lib.problems import EXCEPTION_HANDLERS
 from backend.lib.requests import MAX_BODY_BYTES, LingkarRequest
 from backend.lib.security import SecurityHeadersMiddleware
@@ -53,7 +52,6 @@ from backend.scheduling.controller import (
 from backend.settings import Settings, get_settings, signing_secret
 
 WEB_DIR = Path(__file__).parent / "web"
-LOGIN_PATHS = frozenset({"/api/v1/auth/login", "/login"})
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 API_CONTROLLERS: list = [
@@ -120,10 +118,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
         await database.close()
         await stop_engine(engine)
 
-    async def is_login_attempt(request: Request) -> bool:
-        # async: a plain function would be sent to a thread pool on every request.
-        return request.scope["method"] == "POST" and request.scope["path"] in LOGIN_PATHS
-
     route_handlers: list[Any] = [
         Router(
             path="/",
@@ -156,10 +150,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
             SecurityHeadersMiddleware(),
             SessionAuthMiddleware(),
             DefineMiddleware(CSRFOnWrites, config=csrf),
-            RateLimitConfig(
-                rate_limit=("minute", settings.login_attempts_per_minute),
-                check_throttle_handler=is_login_attempt,
-            ).middleware,
         ],
         request_class=LingkarRequest,
         request_max_body_size=MAX_BODY_BYTES,
@@ -182,11 +172,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         debug=settings.debug,
     )
+    document_problems(app)
     app.state.settings = settings
     app.state.secret_key = secret
     app.state.engine = engine
     app.state.database = database
-    app.state.throttle = AccountThrottle()
     logging.getLogger("lingkar").setLevel(logging.INFO)
     # aiosqlite (under Piccolo's engine, used by commands) logs every statement with its
     # parameters at DEBUG: that would put confidential notes and password hashes in the logs.

@@ -222,14 +222,10 @@ def cmd_rebuild_figures(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
-    from backend.archive.service import ArchiveError, import_archive
-
-    async def work(engine: Any) -> None:
-        await _migrate(engine)
-        await import_archive(Path(args.file), engine)
+    from backend.archive.service import ArchiveError, import_into
 
     try:
-        asyncio.run(_with_engine(settings, work))
+        asyncio.run(import_into(settings.database_url, Path(args.file)))
     except ArchiveError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -4,9 +4,11 @@ the application, and logged-in clients for each role."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import secrets
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -50,7 +52,25 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
             BACKEND_COUNTS["browser"] = BACKEND_COUNTS.get("browser", 0) + 1
 
 
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """The suite's last check: no process of a server it started may still be running."""
+    alive = {pgid: living for pgid in sorted(STARTED_GROUPS) if (living := group_alive(pgid))}
+    for pids in alive.values():
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+    if alive:
+        LEFT_RUNNING.update(alive)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
 def pytest_terminal_summary(terminalreporter: Any) -> None:
+    for pgid, pids in LEFT_RUNNING.items():
+        terminalreporter.write_line(
+            f"FAILED: server process group {pgid} was still running at the end of the suite "
+            f"(processes {', '.join(map(str, pids))}); it has now been killed",
+            red=True,
+        )
     terminalreporter.write_line(
         "Lingkar suites passed: "
         f"SQLite {BACKEND_COUNTS.get('sqlite', 0)}, "
@@ -407,8 +427,101 @@ def server_env(var_dir: Path, database_url: str | None = None, **extra: str) -> 
     }
 
 
+# Process groups of the servers this run started: each server runs in a session of its own, so
+# stopping it (or killing it, as a crash would) reaches granian's workers too.
+# A group leaves the set once it is proven stopped. Every process started carries this run's mark
+# in its environment, so a group id reused by an unrelated process is never mistaken for ours.
+STARTED_GROUPS: set[int] = set()
+LEFT_RUNNING: dict[int, list[int]] = {}
+RUN_MARK = f"LINGKAR_TEST_RUN={secrets.token_hex(8)}"
+
+
+def spawn_in_own_group(command: list[str], env: dict[str, str]) -> subprocess.Popen:
+    """Start ``command`` as the leader of a new session and process group, and track it."""
+    name, _, value = RUN_MARK.partition("=")
+    process = subprocess.Popen(
+        command,
+        env={**env, name: value},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    STARTED_GROUPS.add(process.pid)  # a session leader's group id is its pid
+    return process
+
+
+def group_alive(pgid: int) -> list[int]:
+    """The processes of this run in group ``pgid`` that still run (zombies waiting to be
+    reaped do not)."""
+    proc = Path("/proc")
+    if not proc.is_dir():
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return []
+        return [pgid]
+    alive = []
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue  # it ended while we looked
+        # pid (comm) state ppid pgrp ...: comm may hold spaces and parentheses.
+        state, _ppid, pgrp = stat[stat.rindex(")") + 2 :].split()[:3]
+        if int(pgrp) != pgid or state in ("Z", "X"):
+            continue
+        try:
+            ours = RUN_MARK.encode() in (entry / "environ").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if ours:
+            alive.append(int(entry.name))
+    return alive
+
+
+def _signal_group(pgid: int, sig: signal.Signals) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pgid, sig)
+
+
+def stop_server(process: subprocess.Popen, sig: signal.Signals = signal.SIGTERM) -> None:
+    """Stop every process of the server's group and return once none of them is alive.
+
+    ``SIGKILL`` is what a machine crash does to the server: no process of it gets to clean up.
+    A group that ignores ``SIGTERM`` for 10 seconds is killed.
+    """
+    pgid = process.pid
+    if pgid not in STARTED_GROUPS:
+        return  # already proven stopped: its group id may belong to someone else by now
+    _signal_group(pgid, sig)
+    deadline = time.monotonic() + 10
+    while True:
+        process.poll()  # reaps the leader once it has ended
+        if not group_alive(pgid):
+            break
+        if time.monotonic() > deadline:
+            if sig == signal.SIGKILL:
+                raise RuntimeError(f"server process group {pgid} survived SIGKILL")
+            sig = signal.SIGKILL
+            _signal_group(pgid, sig)
+            deadline = time.monotonic() + 10
+        time.sleep(0.02)
+    process.wait(timeout=10)
+    STARTED_GROUPS.discard(pgid)
+    if process.stdout is not None:
+        process.stdout.close()
+
+
+def kill_server(process: subprocess.Popen) -> None:
+    """Kill the whole server at once, as a crash of the machine would."""
+    stop_server(process, signal.SIGKILL)
+
+
 def start_server(env: dict[str, str]) -> subprocess.Popen:
-    """``lingkar migrate`` then granian serving the app; returns once it answers."""
+    """``lingkar migrate`` then granian serving the app (``LINGKAR_WORKERS`` worker processes,
+    default 1) in a process group of its own; returns once it answers."""
     subprocess.run(
         [sys.executable, "-m", "backend.cli", "migrate"],
         env=env,
@@ -416,7 +529,7 @@ def start_server(env: dict[str, str]) -> subprocess.Popen:
         capture_output=True,
         timeout=120,
     )
-    process = subprocess.Popen(
+    process = spawn_in_own_group(
         [
             sys.executable,
             "-m",
@@ -428,14 +541,14 @@ def start_server(env: dict[str, str]) -> subprocess.Popen:
             "127.0.0.1",
             "--port",
             env["LINGKAR_PORT"],
+            "--workers",
+            env.get("LINGKAR_WORKERS", "1"),
             "--no-ws",
             "--log-level",
             "warning",
             "backend.app:create_app",
         ],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
+        env,
     )
     url = f"http://127.0.0.1:{env['LINGKAR_PORT']}"
     deadline = time.monotonic() + 30
@@ -447,8 +560,10 @@ def start_server(env: dict[str, str]) -> subprocess.Popen:
                 return process
         except httpx.HTTPError:
             time.sleep(0.1)
-    process.kill()
-    raise RuntimeError("the server did not start: " + process.stdout.read().decode())
+    _signal_group(process.pid, signal.SIGKILL)
+    output = process.stdout.read().decode() if process.stdout is not None else ""
+    stop_server(process, signal.SIGKILL)
+    raise RuntimeError("the server did not start: " + output)
 
 
 @pytest.fixture(scope="session")
@@ -459,5 +574,4 @@ def live_server(tmp_path_factory: pytest.TempPathFactory, built_site: Path) -> I
     yield server
     for client in server.clients:
         client.close()
-    process.terminate()
-    process.wait(timeout=10)
+    stop_server(process)

@@ -54,6 +54,11 @@ def session_cookie(token: str, settings: Settings, *, expire: bool = False) -> C
     )
 
 
+def client_address(connection: ASGIConnection) -> str:
+    """The address the request came from (the socket's peer)."""
+    return connection.client.host if connection.client else "unknown"
+
+
 # Guards are coroutines: Litestar runs a plain function in a worker thread on every request.
 
 

@@ -5,7 +5,7 @@ from litestar.di import NamedDependency
 from litestar.params import JSONBody
 
 from backend.accounts import service
-from backend.accounts.auth import requires_admin, requires_login, session_cookie
+from backend.accounts.auth import client_address, requires_admin, requires_login, session_cookie
 from backend.accounts.schemas import CurrentUser, LoginInput, UserCreate, UserList, UserRead
 from backend.lib.types import LimitParam, OffsetParam
 from backend.settings import Settings
@@ -19,7 +19,11 @@ class AuthController(Controller):
     async def login(self, data: JSONBody[LoginInput], request: Request) -> Response[CurrentUser]:
         settings: Settings = request.app.state.settings
         token, user = await service.login(
-            data.email, data.password, request.app.state.throttle, settings.session_days
+            data.email,
+            data.password,
+            client_address(request),
+            attempts_per_minute=settings.login_attempts_per_minute,
+            session_days=settings.session_days,
         )
         old_token = request.scope.get("auth")
         if old_token:

@@ -92,3 +92,39 @@ async def insert_session(
 
 async def delete_session(db: Connection, token_hash: str) -> None:
     await db.execute(AuthSession.delete().where(AuthSession.token_hash == token_hash))
+
+
+# ---------------------------------------------------------------------------- login limits
+
+COUNT_HIT = SQL(
+    "INSERT INTO login_throttle (bucket, hits, window_start) VALUES ({}, 1, {}) "
+    "ON CONFLICT (bucket) DO UPDATE SET "
+    "hits = CASE WHEN login_throttle.window_start <= {} THEN 1 "
+    "ELSE login_throttle.hits + 1 END, "
+    "window_start = CASE WHEN login_throttle.window_start <= {} THEN excluded.window_start "
+    "ELSE login_throttle.window_start END "
+    "RETURNING hits, window_start"
+)
+GIVE_BACK_HIT = SQL("UPDATE login_throttle SET hits = hits - 1 WHERE bucket = {} AND hits > 0")
+FORGET_HITS = SQL("DELETE FROM login_throttle WHERE bucket = {}")
+PRUNE_HITS = SQL("DELETE FROM login_throttle WHERE window_start <= {}")
+
+
+async def count_hit(db: Connection, bucket: str, now: int, expired: int) -> tuple[int, int]:
+    """One more hit in ``bucket`` (a new window when its window started at ``expired`` or
+    before), atomically: (hits in the window, the window's start)."""
+    row = await db.fetch_one(COUNT_HIT, bucket, now, expired, expired)
+    assert row is not None
+    return int(row["hits"]), int(row["window_start"])
+
+
+async def give_back_hit(db: Connection, bucket: str) -> None:
+    await db.execute(GIVE_BACK_HIT, bucket)
+
+
+async def forget_hits(db: Connection, bucket: str) -> None:
+    await db.execute(FORGET_HITS, bucket)
+
+
+async def prune_hits(db: Connection, before: int) -> None:
+    await db.execute(PRUNE_HITS, before)

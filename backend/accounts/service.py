@@ -1,23 +1,18 @@
-"""Accounts: users, passwords, login sessions and login throttling."""
+"""Accounts: users, passwords, login sessions; login limits are in ``throttle``."""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
-import time
-from collections import defaultdict, deque
 from datetime import timedelta
 
-from backend.accounts import queries
+from backend.accounts import queries, throttle
 from backend.accounts.passwords import hash_password_async, verify_password_async
 from backend.accounts.schemas import CurrentUser, UserCreate, UserList, UserRead
 from backend.db import Connection, database
-from backend.lib.errors import Conflict, TooManyRequests, Unauthenticated
+from backend.lib.errors import Conflict, Unauthenticated
 from backend.lib.i18n import N_
 from backend.lib.moments import now
-
-FAILED_LOGINS_PER_ACCOUNT = 5
-FAILED_LOGIN_WINDOW_SECONDS = 15 * 60
 
 
 def token_digest(token: str) -> str:
@@ -28,40 +23,6 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
-class AccountThrottle:
-    """Failed logins per account within a sliding window (per process)."""
-
-    def __init__(
-        self,
-        limit: int = FAILED_LOGINS_PER_ACCOUNT,
-        window_seconds: float = FAILED_LOGIN_WINDOW_SECONDS,
-    ):
-        self.limit = limit
-        self.window = window_seconds
-        self._failures: dict[str, deque[float]] = defaultdict(deque)
-
-    def _recent(self, key: str) -> deque[float]:
-        failures = self._failures[key]
-        cutoff = time.monotonic() - self.window
-        while failures and failures[0] < cutoff:
-            failures.popleft()
-        return failures
-
-    def check(self, key: str) -> None:
-        failures = self._recent(key)
-        if len(failures) >= self.limit:
-            retry_after = int(failures[0] + self.window - time.monotonic()) + 1
-            raise TooManyRequests(
-                N_("Too many failed logins for this account; try again later."),
-                retry_after=retry_after,
-                code="account_locked",
-            )
-
-    def failed(self, key: str) -> None:
-        self._recent(key).append(time.monotonic())
-
-    def succeeded(self, key: str) -> None:
-        self._failures.pop(key, None)
 
 
 async def create_user(
@@ -130,17 +91,17 @@ async def list_users(limit: int = 100, offset: int = 0) -> UserList:
 
 
 async def login(
-    email: str, password: str, throttle: AccountThrottle, session_days: int
+    email: str, password: str, address: str, *, attempts_per_minute: int, session_days: int
 ) -> tuple[str, CurrentUser]:
-    """Check the password; on success open a new server-side session and return its token."""
+    """Check the password of a login attempt from the client ``address``, within the login
+    limits (429 beyond them); on success open a new server-side session and return its token."""
     email = normalise_email(email)
-    throttle.check(email)
+    await throttle.admit(email, address, attempts_per_minute)
     row = await queries.login_row(database(), email)
     valid = await verify_password_async(row["password_hash"] if row else None, password)
     if not row or not valid or not row["is_active"]:
-        throttle.failed(email)
         raise Unauthenticated(N_("The email or password is not right."), code="wrong_login")
-    throttle.succeeded(email)
+    await throttle.succeeded(email, address)
     token = secrets.token_urlsafe(32)
     moment = now()
     async with database().write() as db:

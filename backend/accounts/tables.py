@@ -1,4 +1,4 @@
-from piccolo.columns import Boolean, ForeignKey, Text, Timestamptz, Varchar
+from piccolo.columns import BigInt, Boolean, ForeignKey, Integer, Text, Timestamptz, Varchar
 from piccolo.columns.base import OnDelete
 from piccolo.table import Table
 
@@ -22,3 +22,15 @@ class AuthSession(Table, tablename="auth_session"):
     user = ForeignKey(User, on_delete=OnDelete.cascade, index=True)
     created_at = Timestamptz()
     expires_at = Timestamptz()
+
+
+class LoginThrottle(Table, tablename="login_throttle"):
+    """One counter of login attempts in a fixed window, shared by every worker (accounts/throttle).
+
+    ``bucket`` is a digest of what is counted (an address, an account and an address, an
+    account); ``window_start`` is in seconds since the epoch.
+    """
+
+    bucket = Varchar(length=80, primary_key=True)
+    hits = Integer()
+    window_start = BigInt(index=True)

@@ -3,7 +3,12 @@
 The archive is gzip-compressed JSON lines: a header (format, version, row counts), one line per
 row, and a trailer with the SHA-256 of every row line, so a truncated or altered file is
 refused before anything is written. Login sessions and calendar-feed tokens are secrets of the
-running system and are not exported; password hashes only when asked for.
+running system and are not exported; password hashes only when asked for. Archives hold every
+confidential note: they are written readable by their owner only (0600).
+
+An import leaves no trace when it fails: on SQLite it builds a new database file next to the
+target and moves it into place only once the schema and every row are in; on PostgreSQL the
+migrations and the rows are one transaction.
 """
 
 from __future__ import annotations
@@ -11,9 +16,13 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import os
+import sqlite3
 import sys
+import tempfile
 import zlib
 from collections.abc import AsyncIterator, Callable
+from contextlib import closing, suppress
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TextIO
@@ -23,10 +32,19 @@ from piccolo.engine.base import Engine
 from piccolo.table import Table
 
 from backend.accounts.tables import User
+from backend.archive import queries
 from backend.attendance.tables import Attendance, AttendanceAudit
-from backend.db import database
-from backend.db.engine import is_sqlite, write_transaction
-from backend.db.schema import bind
+from backend.db.connections import EngineConnection
+from backend.db.engine import (
+    build_engine,
+    is_sqlite,
+    sqlite_file,
+    start_engine,
+    stop_engine,
+    write_transaction,
+)
+from backend.db.files import open_private
+from backend.db.schema import bind, migrate
 from backend.figures import service as figures
 from backend.groups.tables import Group, GroupFacilitator, Member, Membership
 from backend.scheduling.tables import Series, Session
@@ -89,7 +107,7 @@ async def export_archive(
     digest = hashlib.sha256()
     report = _progress(progress)
     tmp = path.with_name(path.name + ".partial")
-    with gzip.open(tmp, "wt", encoding="utf-8") as out:
+    with open_private(tmp) as raw, gzip.open(raw, "wt", encoding="utf-8") as out:
         header = {
             "format": FORMAT,
             "version": VERSION,
@@ -191,7 +209,18 @@ def read_archive(path: Path) -> tuple[dict[str, Any], dict[str, list[dict[str, A
 async def import_archive(
     path: Path, engine: Engine, progress: TextIO | None = sys.stderr
 ) -> dict[str, int]:
+    """Load the archive at ``path`` into the empty, migrated database of ``engine``, in one
+    transaction; ArchiveError (nothing written) on a damaged archive or a non-empty database."""
     _header, rows = read_archive(path)
+    counts = await _load(rows, engine, progress)
+    if progress is not None:
+        progress.write(f"Imported {sum(counts.values()):,} rows from {path}\n")
+    return counts
+
+
+async def _load(
+    rows: dict[str, list[dict[str, Any]]], engine: Engine, progress: TextIO | None
+) -> dict[str, int]:
     bind(engine)
     report = _progress(progress)
     async with write_transaction(engine):
@@ -213,7 +242,12 @@ async def import_archive(
                         added_by.setdefault(creator, []).append(row["id"])
             for start in range(0, len(table_rows), BATCH):
                 chunk = table_rows[start : start + BATCH]
-                await table.insert(*[table(**row) for row in chunk])
+                try:
+                    await table.insert(*[table(**row) for row in chunk])
+                except Exception as exc:  # the database's own words: a constraint, a type
+                    raise ArchiveError(
+                        f"The archive's {name} rows cannot be stored: {exc}"
+                    ) from exc
                 report(name, start + len(chunk), len(table_rows))
         for user_id, member_ids in added_by.items():
             for start in range(0, len(member_ids), BATCH):
@@ -223,14 +257,107 @@ async def import_archive(
         if not is_sqlite(engine):
             for table in ARCHIVED_TABLES:
                 name = table._meta.tablename
-                await engine.run_ddl(
-                    f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "  # noqa: S608
-                    f"COALESCE((SELECT MAX(id) FROM {name}), 0) + 1, false)"
-                )
-    # The kept attendance figures are not in the archive: they are derived, so rebuilt here.
-    async with database().write() as db:
-        await figures.rebuild(db)
-    counts = {name: len(r) for name, r in rows.items()}
+                await queries.restart_sequence(engine, name)
+        # The kept attendance figures are not in the archive: they are derived from what is,
+        # so they are rebuilt in the same transaction.
+        await figures.rebuild(EngineConnection(engine))
+    return {name: len(r) for name, r in rows.items()}
+
+
+async def import_into(
+    database_url: str, path: Path, progress: TextIO | None = sys.stderr
+) -> dict[str, int]:
+    """Load the archive at ``path`` into the database at ``database_url`` (created and migrated
+    as needed), all or nothing: on ArchiveError or any other failure nothing is written."""
+    _header, rows = read_archive(path)
+    if database_url.startswith(("postgres://", "postgresql://")):
+        counts = await _import_into_postgres(database_url, rows, progress)
+    else:
+        counts = await _import_into_sqlite_file(sqlite_file(database_url), rows, progress)
     if progress is not None:
         progress.write(f"Imported {sum(counts.values()):,} rows from {path}\n")
     return counts
+
+
+async def _import_into_postgres(
+    database_url: str, rows: dict[str, list[dict[str, Any]]], progress: TextIO | None
+) -> dict[str, int]:
+    """Migrations and rows in one transaction: PostgreSQL rolls back its DDL too."""
+    engine = build_engine(database_url)
+    bind(engine)
+    await start_engine(engine)
+    try:
+        async with engine.transaction():
+            await migrate(engine)
+            return await _load(rows, engine, progress)
+    finally:
+        await stop_engine(engine)
+
+
+def _check_sqlite_target(target: Path) -> None:
+    """ArchiveError unless ``target`` is absent or a SQLite database without archived rows that
+    no other process has open."""
+    if not target.exists():
+        return
+    try:
+        with closing(sqlite3.connect(target)) as connection:
+            tables = {
+                row[0]
+                for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            }
+            for table in ARCHIVED_TABLES:
+                name = table._meta.tablename
+                if name in tables and queries.sqlite_has_rows(connection, name):
+                    raise ArchiveError(
+                        "The database is not empty; import only into a new, empty database."
+                    )
+    except sqlite3.DatabaseError as exc:
+        raise ArchiveError(f"{target} is not a usable SQLite database: {exc}") from exc
+    # Closing the last connection removes the -wal file; one left means another process has
+    # the database open.
+    if Path(f"{target}-wal").exists():
+        raise ArchiveError(f"{target} is in use; stop the server before importing.")
+
+
+async def _import_into_sqlite_file(
+    target: Path, rows: dict[str, list[dict[str, Any]]], progress: TextIO | None
+) -> dict[str, int]:
+    """Build the database in a new file next to ``target``; move it into place at the end."""
+    _check_sqlite_target(target)
+    made = [folder for folder in (target.parent, *target.parent.parents) if not folder.exists()]
+    target.parent.mkdir(parents=True, exist_ok=True)
+    descriptor, name = tempfile.mkstemp(
+        dir=target.parent, prefix=f".{target.name}.", suffix=".importing"
+    )  # 0600, like every database file
+    os.close(descriptor)
+    building = Path(name)
+    try:
+        engine = build_engine(str(building))
+        try:
+            await migrate(engine)
+            counts = await _load(rows, engine, progress)
+        finally:
+            await stop_engine(engine)
+        # Everything into the main file, so it moves alone: no -wal or -shm beside it.
+        with closing(sqlite3.connect(building)) as connection:
+            connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            connection.execute("PRAGMA journal_mode = DELETE")
+        _check_sqlite_target(target)
+        os.replace(building, target)
+        _sync_directory(target.parent)
+    except BaseException:
+        for leftover in (building, Path(f"{building}-wal"), Path(f"{building}-shm")):
+            leftover.unlink(missing_ok=True)
+        for folder in made:  # deepest first
+            with suppress(OSError):
+                folder.rmdir()
+        raise
+    return counts
+
+
+def _sync_directory(directory: Path) -> None:
+    descriptor = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)

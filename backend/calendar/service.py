@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -72,19 +73,36 @@ async def member_for_token(token: str) -> int | None:
     return await queries.member_of_token(database(), token_hash(token))
 
 
+# Control characters other than tab and line feed have no place in iCalendar text.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def _text(value: str) -> str:
+    """Text as the database holds it, as a feed can carry it: line breaks as line feeds (which
+    icalendar escapes), other control characters as spaces."""
+    return _CONTROL.sub(" ", value.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def _one_line(value: str) -> str:
+    """Text for a property that must be one line (the calendar's name)."""
+    return _text(value).replace("\n", " ")
+
+
 def feed_url(base_url: str, token: str) -> str:
     """The private feed's address for a token."""
     return f"{base_url.rstrip('/')}/api/v1/calendar/{token}.ics"
 
 
 def _summary(row: SessionRow) -> str:
-    return f"{row.group_name}: {row.topic}" if row.topic else row.group_name
+    return _text(f"{row.group_name}: {row.topic}" if row.topic else row.group_name)
 
 
 def build_calendar(name: str, uid: str, rows: Iterable[SessionRow], base_url: str = "") -> bytes:
     """An iCalendar document with one VEVENT per session; ``base_url`` makes guide links
     absolute."""
-    calendar = Calendar.new(prodid=PRODID, name=name, uid=uid, refresh_interval=timedelta(hours=6))
+    calendar = Calendar.new(
+        prodid=PRODID, name=_one_line(name), uid=uid, refresh_interval=timedelta(hours=6)
+    )
     calendar.add("x-published-ttl", "PT6H")
     first: date | None = None
     last: date | None = None
@@ -98,12 +116,14 @@ def build_calendar(name: str, uid: str, rows: Iterable[SessionRow], base_url: st
             start=row.starts_at.astimezone(zone),
             end=row.ends_at.astimezone(zone),
             summary=_summary(row),
-            location=row.location or None,
+            location=_text(row.location) or None,
             status="CANCELLED" if row.status == SessionStatus.CANCELLED else "CONFIRMED",
         )
         details = []
         if row.status == SessionStatus.CANCELLED:
-            details.append(f"Cancelled: {row.cancel_reason}" if row.cancel_reason else "Cancelled")
+            details.append(
+                f"Cancelled: {_text(row.cancel_reason)}" if row.cancel_reason else "Cancelled"
+            )
         if row.guide:
             details.append(f"Guide: {base_url.rstrip('/')}/guides/guides/{row.guide}/")
         if details:

@@ -39,7 +39,7 @@ from urllib.parse import urlparse
 
 from piccolo.query.base import Query
 
-from backend.db.sql import POSTGRES, SQL, SQLITE
+from backend.db.sql import POSTGRES, SQL, SQLITE, with_id_lists
 
 logger = logging.getLogger("lingkar.db")
 
@@ -446,6 +446,43 @@ class PostgresDatabase(Database):
                 transaction = raw.transaction(isolation="repeatable_read", readonly=True)
             async with transaction:
                 yield PostgresConnection(raw, writable=writable)
+
+
+# ---------------------------------------------------------------------------- Piccolo's engine
+
+
+class EngineConnection(Connection):
+    """Statements run through Piccolo's engine, inside its current transaction: for commands
+    that work in one of Piccolo's transactions (an import rebuilds the kept figures in the same
+    transaction that loads the rows)."""
+
+    writable = True
+
+    def __init__(self, engine: Any) -> None:
+        self.engine = engine
+        self.dialect = POSTGRES if engine.engine_type in ("postgres", "cockroach") else SQLITE
+
+    def _querystring(self, statement: SQL, args: Sequence[Any]) -> Any:
+        from piccolo.querystring import QueryString
+
+        template = statement.postgres if self.dialect == POSTGRES else statement.sqlite
+        return QueryString(with_id_lists(template, self.dialect), *args)
+
+    async def fetch(self, statement: Statement, *args: Any) -> list[Row]:
+        if not isinstance(statement, SQL):
+            return await statement.run()
+        rows = await self.engine.run_querystring(self._querystring(statement, args))
+        return [dict(row) for row in rows or []]
+
+    async def fetch_tuples(self, statement: Statement, *args: Any) -> list[tuple[Any, ...]]:
+        return [tuple(row.values()) for row in await self.fetch(statement, *args)]
+
+    async def execute(self, statement: Statement, *args: Any) -> None:
+        await self.fetch(statement, *args)
+
+    async def execute_many(self, statement: SQL, rows: Iterable[Sequence[Any]]) -> None:
+        for row in rows:
+            await self.engine.run_querystring(self._querystring(statement, row))
 
 
 def is_postgres_url(database_url: str) -> bool:

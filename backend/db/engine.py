@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
@@ -16,6 +17,7 @@ from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 
 from backend.db.connections import is_postgres_url, sqlite_path
+from backend.db.files import create_private_file
 
 BUSY_TIMEOUT_SECONDS = 30.0
 
@@ -33,13 +35,25 @@ def build_engine(database_url: str) -> Engine:
         if parsed.password:
             config["password"] = parsed.password
         return PostgresEngine(config=config)
-    path = sqlite_path(database_url)
+    path = sqlite_file(database_url)
     path.parent.mkdir(parents=True, exist_ok=True)
+    # Private before SQLite first opens it: SQLite gives -wal and -shm the file's mode.
+    create_private_file(path)
     return SQLiteEngine(path=str(path), timeout=BUSY_TIMEOUT_SECONDS)
+
+
+def sqlite_file(database_url: str) -> Path:
+    """The file of a SQLite path or ``sqlite:///path`` URL."""
+    return sqlite_path(database_url)
 
 
 def is_sqlite(engine: Engine) -> bool:
     return engine.engine_type == "sqlite"
+
+
+async def start_engine(engine: Engine) -> None:
+    if isinstance(engine, PostgresEngine):
+        await engine.start_connection_pool(min_size=1, max_size=4)
 
 
 async def stop_engine(engine: Engine) -> None:

@@ -44,11 +44,15 @@ class SQL:
 _IN_IDS = re.compile(r"\bIN_IDS\(\{\}\)")
 
 
-def compile_placeholders(template: str, dialect: str) -> str:
+def with_id_lists(template: str, dialect: str) -> str:
+    """The template with ``IN_IDS({})`` written out for ``dialect`` (``{}`` kept)."""
     if dialect == POSTGRES:
-        template = _IN_IDS.sub("= ANY(CAST({} AS BIGINT[]))", template)
-    else:
-        template = _IN_IDS.sub("IN (SELECT value FROM json_each({}))", template)
+        return _IN_IDS.sub("= ANY(CAST({} AS BIGINT[]))", template)
+    return _IN_IDS.sub("IN (SELECT value FROM json_each({}))", template)
+
+
+def compile_placeholders(template: str, dialect: str) -> str:
+    template = with_id_lists(template, dialect)
     if dialect == POSTGRES:
         counter = iter(range(1, 1_000_000))
         return _PLACEHOLDER.sub(lambda _: f"${next(counter)}", template)

@@ -2,7 +2,7 @@
 
 from piccolo.table import Table
 
-from backend.accounts.tables import AuthSession, User
+from backend.accounts.tables import AuthSession, LoginThrottle, User
 from backend.attendance.tables import Attendance, AttendanceAudit
 from backend.figures.tables import AttendanceFact, MemberGroupFigures, SessionFigures
 from backend.groups.tables import Group, GroupFacilitator, Member, Membership
@@ -23,4 +23,5 @@ ALL_TABLES: tuple[type[Table], ...] = (
     AttendanceFact,
     MemberGroupFigures,
     SessionFigures,
+    LoginThrottle,
 )

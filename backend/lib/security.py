@@ -18,21 +18,37 @@ SCHEMA_CSP = (
 )
 
 
+REFERRER_POLICY = b"referrer-policy"
+
+
 def _encoded(csp: str) -> tuple[tuple[bytes, bytes], ...]:
     return (
         (b"content-security-policy", csp.encode()),
         (b"x-content-type-options", b"nosniff"),
-        (b"referrer-policy", b"same-origin"),
+        (REFERRER_POLICY, b"same-origin"),
         (b"x-frame-options", b"DENY"),
     )
+
+
+def _without_referrer_policy(
+    headers: tuple[tuple[bytes, bytes], ...],
+) -> tuple[tuple[bytes, bytes], ...]:
+    return tuple(header for header in headers if header[0] != REFERRER_POLICY)
 
 
 # Encoded once: this runs on every response.
 DEFAULT_HEADERS = _encoded(DEFAULT_CSP)
 SCHEMA_HEADERS = _encoded(SCHEMA_CSP)
+# For responses that set their own, stricter referrer policy (calendar feeds: no-referrer).
+OWN_REFERRER_POLICY = {
+    DEFAULT_HEADERS: _without_referrer_policy(DEFAULT_HEADERS),
+    SCHEMA_HEADERS: _without_referrer_policy(SCHEMA_HEADERS),
+}
 
 
 class SecurityHeadersMiddleware(ASGIMiddleware):
+    """Adds the security headers to every response; a response's own referrer policy wins."""
+
     scopes = (ScopeType.HTTP,)
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
@@ -40,7 +56,11 @@ class SecurityHeadersMiddleware(ASGIMiddleware):
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", ()), *extra]
+                headers = message.get("headers", ())
+                added = extra
+                if any(name.lower() == REFERRER_POLICY for name, _ in headers):
+                    added = OWN_REFERRER_POLICY[extra]
+                message["headers"] = [*headers, *added]
             await send(message)
 
         await next_app(scope, receive, send_with_headers)

@@ -2,16 +2,22 @@
 
 A series is expanded over naive local wall-clock times and each occurrence is then placed in
 the group's zone, so a weekly 18:00 stays at 18:00 local across a daylight-saving change.
-This module is pure: no database, no HTTP.
+The expansion is bounded in work as well as in results: it never looks past the month in which
+the series' two years end, so a rule that never matches costs a few milliseconds, not a walk
+to the year 9999. This module is pure: no database, no HTTP.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from itertools import islice, pairwise
+from itertools import pairwise
+from types import FunctionType
+from typing import Any
 from zoneinfo import ZoneInfo
 
+import dateutil.rrule
 from dateutil.relativedelta import relativedelta
 from dateutil.rrule import DAILY, MONTHLY, WEEKLY, YEARLY, rrule, rrulestr
 
@@ -19,6 +25,8 @@ from backend.lib.errors import Invalid
 
 MAX_OCCURRENCES = 200
 MAX_SPAN = relativedelta(years=2)
+# UNTIL may reach this far past the last allowed start (a date means the end of that day).
+UNTIL_GRACE = timedelta(days=1)
 ALLOWED_FREQUENCIES = {DAILY, WEEKLY, MONTHLY, YEARLY}
 # Parts a series may not carry: its start comes from first_starts_at, not from the rule.
 _FORBIDDEN_PARTS = {"DTSTART", "TZID"}
@@ -129,28 +137,90 @@ def parse_rule(text: str, first_local: datetime, zone: ZoneInfo) -> rrule:
     return parsed
 
 
+class _PastWindow(Exception):
+    """The expansion reached a month after the one it was allowed to look at."""
+
+
+class _WindowedInfo(dateutil.rrule._iterinfo):
+    """dateutil's calendar tables for one period, refusing to be built past ``last_month``.
+
+    dateutil compares UNTIL and COUNT only with occurrences it has found, so a rule that never
+    matches (``FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30``) walks every period up to the year 9999,
+    for seconds or, with a long BYSETPOS, minutes. Its iterator rebuilds these tables whenever
+    it enters a new month (or a new period of a monthly or yearly rule): that is where the walk
+    is stopped. dateutil has no public hook for this.
+    """
+
+    def __init__(self, rule: rrule, last_month: tuple[int, int]) -> None:
+        super().__init__(rule)
+        self.last_month = last_month
+
+    def rebuild(self, year: int, month: int) -> None:
+        if (year, month) > self.last_month:
+            raise _PastWindow
+        super().rebuild(year, month)
+
+
+def _occurrences_until_month(rule: rrule, last_month: tuple[int, int]) -> Iterator[datetime]:
+    """``rule``'s occurrences in order, by dateutil's own iterator, which raises
+    :class:`_PastWindow` when it would go on past ``last_month``."""
+    names: dict[str, Any] = {
+        **vars(dateutil.rrule),
+        "_iterinfo": lambda r: _WindowedInfo(r, last_month),
+    }
+    iterate = FunctionType(rrule._iter.__code__, names, "_iter")
+    return iterate(rule)
+
+
+def _last_allowed_start(first_local: datetime) -> datetime:
+    try:
+        return first_local + MAX_SPAN
+    except (ValueError, OverflowError):
+        return datetime.max
+
+
 def expand(
     text: str, first_starts_at: datetime, duration_minutes: int, zone: ZoneInfo
 ) -> list[Slot]:
     """Every occurrence of a series in UTC, bounded to 200 occurrences within 2 years."""
     first_local = local_wall_time(first_starts_at, zone)
     rule = parse_rule(text, first_local, zone)
+    last_start = _last_allowed_start(first_local)
     try:
-        starts = list(islice(iter(rule), MAX_OCCURRENCES + 1))
+        window_end = last_start + UNTIL_GRACE
+    except OverflowError:
+        window_end = datetime.max
+    count, until = rule._count, rule._until  # what the rule ends with, as dateutil read it
+    too_long = Invalid(
+        "A series can span at most 2 years; end it sooner with COUNT or UNTIL.", field="rrule"
+    )
+    too_many = Invalid(
+        f"A series can have at most {MAX_OCCURRENCES} sessions; this RRULE gives more.",
+        field="rrule",
+    )
+    if until is not None and until > window_end:
+        raise too_long
+    if count is not None and count > MAX_OCCURRENCES:
+        raise too_many
+    wanted = MAX_OCCURRENCES + 1 if count is None else count
+    starts: list[datetime] = []
+    occurrences = _occurrences_until_month(rule, (window_end.year, window_end.month))
+    try:
+        while len(starts) < wanted:
+            starts.append(next(occurrences))
+    except (StopIteration, _PastWindow):
+        pass
     except (ValueError, OverflowError) as exc:
         raise Invalid(f"The RRULE cannot be expanded: {exc}.", field="rrule") from exc
     if not starts:
-        raise Invalid("The RRULE gives no session after first_starts_at.", field="rrule")
+        raise Invalid(
+            "The RRULE gives no session within 2 years of first_starts_at.", field="rrule"
+        )
     if len(starts) > MAX_OCCURRENCES:
-        raise Invalid(
-            f"A series can have at most {MAX_OCCURRENCES} sessions; this RRULE gives more.",
-            field="rrule",
-        )
-    if starts[-1] > first_local + MAX_SPAN:
-        raise Invalid(
-            "A series can span at most 2 years; end it sooner with COUNT or UNTIL.",
-            field="rrule",
-        )
+        raise too_many
+    if starts[-1] > last_start or (count is not None and len(starts) < count):
+        # The last session asked for is later than two years, or never comes.
+        raise too_long
     duration = timedelta(minutes=duration_minutes)
     slots = []
     for local in starts:

@@ -21,6 +21,7 @@ Rules:
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -172,12 +173,15 @@ def _check_times(starts_at: datetime, ends_at: datetime) -> None:
         raise Invalid(N_("A session can last at most 24 hours."), field="ends_at", code="too_long")
 
 
-def _slots(data: SessionCreate, zone: ZoneInfo) -> list[Slot]:
+async def _slots(data: SessionCreate, zone: ZoneInfo) -> list[Slot]:
     if data.is_series:
         assert data.first_starts_at is not None and data.rrule is not None
         assert data.duration_minutes is not None
         utc_moment(data.first_starts_at, "first_starts_at", zone)
-        return expand(data.rrule, data.first_starts_at, data.duration_minutes, zone)
+        # Off the event loop: a long rule can take a tenth of a second to expand or refuse.
+        return await asyncio.to_thread(
+            expand, data.rrule, data.first_starts_at, data.duration_minutes, zone
+        )
     assert data.starts_at is not None
     starts_at = utc_moment(data.starts_at, "starts_at", zone)
     if data.ends_at is not None:
@@ -190,11 +194,19 @@ def _slots(data: SessionCreate, zone: ZoneInfo) -> list[Slot]:
 
 async def create_sessions(user: CurrentUser, group_id: int, data: SessionCreate) -> SessionsCreated:
     check_guide_slug(data.guide)
+    async with database().read() as db:
+        zone = ZoneInfo((await access.group(db, user, group_id)).timezone)
+    # The occurrences are worked out before the write lock is taken (a series may take a while).
+    slots = await _slots(data, zone)
     async with database().write() as db:
         group = await access.group(db, user, group_id)
-        zone = ZoneInfo(group.timezone)
+        if group.timezone != zone.key:
+            raise Conflict(
+                N_("The group's time zone changed meanwhile; schedule the sessions again."),
+                code="timezone_changed",
+            )
         location = (data.location if data.location is not None else group.location).strip()
-        planned = [Planned(s.starts_at, s.ends_at, location) for s in _slots(data, zone)]
+        planned = [Planned(s.starts_at, s.ends_at, location) for s in slots]
         moment = now()
         facilitator_ids = await queries.facilitator_ids(db, group_id)
         await _lock(db, group_id, facilitator_ids, {location})

@@ -15,6 +15,7 @@ from litestar.response import Redirect, Template
 
 from backend.accounts import service as accounts
 from backend.accounts.auth import (
+    client_address,
     requires_admin,
     requires_login,
     requires_member,
@@ -61,18 +62,26 @@ class PublicPages(Controller):
         form = await request.form()
         email = _field(form, "email")
         password = str(form.get("password", ""))
+        settings = request.app.state.settings
         try:
             token, user = await accounts.login(
-                email, password, request.app.state.throttle, request.app.state.settings.session_days
+                email,
+                password,
+                client_address(request),
+                attempts_per_minute=settings.login_attempts_per_minute,
+                session_days=settings.session_days,
             )
         except (Unauthenticated, TooManyRequests) as exc:
-            return page(
+            response = page(
                 "login.html",
                 request,
                 status_code=exc.status_code,
                 flash_error=error_text(request, exc),
                 email=email,
             )
+            if "retry_after" in exc.extra:
+                response.headers["Retry-After"] = str(exc.extra["retry_after"])
+            return response
         old_token = request.scope.get("auth")
         if old_token:
             await accounts.logout(old_token)

@@ -1,9 +1,32 @@
 from __future__ import annotations
 
-import pytest
+import asyncio
+import time
 
-from backend.accounts.service import AccountThrottle
+import httpx
+import pytest
+from litestar import Litestar
+
+from backend.accounts import throttle
+from backend.accounts.tables import LoginThrottle
 from tests.conftest import PASSWORD, http_client
+
+
+def client_from(app: Litestar, address: str) -> httpx.AsyncClient:
+    """A client of ``app`` whose requests come from ``address``."""
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app, client=(address, 50000)),
+        base_url="http://testserver.local",
+    )
+
+
+async def log_in(client: httpx.AsyncClient, email: str, password: str) -> httpx.Response:
+    return await client.post("/api/v1/auth/login", json={"email": email, "password": password})
+
+
+def assert_retry_after(response: httpx.Response, most: int) -> None:
+    assert response.status_code == 429, response.text
+    assert 1 <= int(response.headers["retry-after"]) <= most
 
 
 async def test_login_sets_httponly_samesite_cookie_and_me_answers(app, facilitator):
@@ -71,18 +94,56 @@ async def test_login_rotates_the_session_id(app, facilitator):
         assert (await replay.get("/api/v1/me")).status_code == 401
 
 
-async def test_failed_logins_per_account_are_throttled(app, client, facilitator):
-    app.state.throttle = AccountThrottle(limit=3, window_seconds=60)
-    for _ in range(3):
-        response = await client.post(
-            "/api/v1/auth/login", json={"email": facilitator.user.email, "password": "wrong-one"}
-        )
-        assert response.status_code == 401
-    blocked = await client.post(
-        "/api/v1/auth/login", json={"email": facilitator.user.email, "password": PASSWORD}
-    )
-    assert blocked.status_code == 429
-    assert int(blocked.headers["retry-after"]) >= 1
+async def test_the_sixth_wrong_password_from_one_address_is_refused_not_the_owner(app, facilitator):
+    email = facilitator.user.email
+    async with client_from(app, "203.0.113.7") as stranger, client_from(app, "10.1.1.1") as owner:
+        for _ in range(5):
+            assert (await log_in(stranger, email, "wrong-one")).status_code == 401
+        # The right password too: from this address the account is locked for 15 minutes.
+        assert_retry_after(await log_in(stranger, email, PASSWORD), 15 * 60)
+        assert_retry_after(await log_in(stranger, email, "wrong-one"), 15 * 60)
+        assert (await log_in(owner, email, PASSWORD)).status_code == 200
+        assert (await log_in(owner, email, "wrong-one")).status_code == 401
+
+
+async def test_a_burst_of_wrong_passwords_gets_five_checked(app, facilitator):
+    email = facilitator.user.email
+    async with client_from(app, "203.0.113.8") as stranger:
+        responses = await asyncio.gather(*[log_in(stranger, email, f"guess {n}") for n in range(9)])
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses == [401] * 5 + [429] * 4
+    for response in responses:
+        if response.status_code == 429:
+            assert_retry_after(response, 15 * 60)
+
+
+async def test_a_successful_login_forgets_that_address_failures(app, facilitator):
+    email = facilitator.user.email
+    async with client_from(app, "10.1.1.2") as owner:
+        for _ in range(4):
+            assert (await log_in(owner, email, "typo")).status_code == 401
+        assert (await log_in(owner, email, PASSWORD)).status_code == 200
+        statuses = [(await log_in(owner, email, "typo")).status_code for _ in range(6)]
+    assert statuses == [401] * 5 + [429]
+
+
+async def test_failures_from_every_address_together_are_capped(app, facilitator, monkeypatch):
+    # The cap is 50; 10 (two addresses' worth) shows the same rule with fewer password checks.
+    monkeypatch.setattr(throttle, "FAILURES_PER_ACCOUNT", 10)
+    email = facilitator.user.email
+    per_address = throttle.FAILURES_PER_ACCOUNT_AND_ADDRESS
+    addresses = throttle.FAILURES_PER_ACCOUNT // per_address
+    for number in range(addresses):
+        async with client_from(app, f"198.51.100.{number + 1}") as guesser:
+            results = await asyncio.gather(
+                *[log_in(guesser, email, f"guess {n}") for n in range(per_address)]
+            )
+            assert [r.status_code for r in results] == [401] * per_address
+    async with client_from(app, "10.1.1.3") as owner:
+        assert_retry_after(await log_in(owner, email, PASSWORD), 15 * 60)
+    # Another account is not affected.
+    async with client_from(app, "10.1.1.4") as other:
+        assert (await log_in(other, "someone-else@test.example", "nope")).status_code == 401
 
 
 async def test_login_attempts_per_address_are_rate_limited(settings, facilitator):
@@ -91,15 +152,39 @@ async def test_login_attempts_per_address_are_rate_limited(settings, facilitator
     from backend.app import create_app
 
     strict_app = create_app(replace(settings, login_attempts_per_minute=2))
-    async with http_client(strict_app) as client:
+    async with client_from(strict_app, "192.0.2.10") as client:
         body = {"email": "someone@test.example", "password": "whatever1"}
-        statuses = [
-            (await client.post("/api/v1/auth/login", json=body)).status_code for _ in range(3)
-        ]
+        responses = [await client.post("/api/v1/auth/login", json=body) for _ in range(3)]
+        # The page login counts in the same limit and says so the same way.
+        await client.get("/login")
+        page = await client.post(
+            "/login",
+            data={"email": facilitator.user.email, "password": PASSWORD},
+            headers={"x-csrftoken": client.cookies.get("csrftoken", "")},
+        )
         # other endpoints are not limited by the login limit
         purposes = await client.get("/api/v1/purposes")
-    assert statuses == [401, 401, 429]
+    assert [r.status_code for r in responses] == [401, 401, 429]
+    assert_retry_after(responses[2], 60)
+    assert responses[2].headers["content-type"].startswith("application/problem+json")
+    assert_retry_after(page, 60)
+    assert "Too many login attempts" in page.text
     assert purposes.status_code == 200
+    async with client_from(strict_app, "10.1.1.5") as elsewhere:
+        assert (await log_in(elsewhere, facilitator.user.email, PASSWORD)).status_code == 200
+
+
+async def test_ended_windows_are_pruned(app, facilitator):
+    long_ago = int(time.time()) - 16 * 60
+    await LoginThrottle.insert(
+        LoginThrottle(bucket="address:old", hits=3, window_start=long_ago),
+        LoginThrottle(bucket="account:old", hits=9, window_start=long_ago),
+    )
+    async with client_from(app, "10.1.1.6") as client:
+        assert (await log_in(client, facilitator.user.email, PASSWORD)).status_code == 200
+    buckets = {row["bucket"] for row in await LoginThrottle.select(LoginThrottle.bucket)}
+    assert "address:old" not in buckets and "account:old" not in buckets
+    assert any(bucket.startswith("address:") for bucket in buckets)
 
 
 async def test_admin_creates_facilitator_who_can_log_in(admin, client):

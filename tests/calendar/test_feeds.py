@@ -9,7 +9,8 @@ import pytest
 import recurring_ical_events
 from icalendar import Calendar
 
-from backend.scheduling.tables import CalendarToken
+from backend.groups.tables import Group
+from backend.scheduling.tables import CalendarToken, Session
 from tests.scheduling.conftest import problem
 
 BERLIN = {"timezone": "Europe/Berlin"}
@@ -222,3 +223,55 @@ async def test_a_feed_with_two_zones_has_two_vtimezones(
         "Europe/Berlin",
     ]
     assert sorted(e.decoded("dtstart").hour for e in events(calendar)) == [18, 18]
+
+
+# What input validation will refuse, but a database may already hold.
+BROKEN_NAME = "Line one\nLine two\r\nLine three\rend\x0b"
+
+
+async def test_feeds_render_line_breaks_and_control_characters_from_the_database(
+    berlin_series, facilitator
+):
+    group, sessions, member, _ = berlin_series
+    await Group.raw("UPDATE work_group SET name = {} WHERE id = {}", BROKEN_NAME, group["id"])
+    await Session.raw(
+        "UPDATE group_session SET topic = {}, location = {} WHERE id = {}",
+        "Topic\nsecond line",
+        "Hall A\r\nRoom 2",
+        sessions[0]["id"],
+    )
+    await Session.raw(
+        "UPDATE group_session SET status = 'cancelled', cancel_reason = {} WHERE id = {}",
+        "Flood\nroads\x1bclosed",
+        sessions[1]["id"],
+    )
+    url = (await member.client.get("/api/v1/me/calendar-link")).json()["url"]
+    group_feed = await facilitator.client.get(f"/api/v1/groups/{group['id']}/calendar.ics")
+    member_feed = await member.client.get(path_of(url))
+    for response in (group_feed, member_feed):
+        # Every content line is one line: no bare CR or LF, no other control character.
+        for line in response.content.split(b"\r\n"):
+            assert not any(byte < 0x20 and byte != 0x09 for byte in line), line
+        found = events(parse(response))
+        assert len(found) == 8
+        first, second = found[0], found[1]
+        assert str(first["summary"]) == "Line one\nLine two\nLine three\nend : Topic\nsecond line"
+        assert str(first["location"]) == "Hall A\nRoom 2"
+        assert str(second["status"]) == "CANCELLED"
+        assert str(second["description"]) == "Cancelled: Flood\nroads closed"
+        assert str(found[2]["summary"]) == "Line one\nLine two\nLine three\nend : Sharing"
+    assert str(parse(group_feed)["x-wr-calname"]) == "Line one Line two Line three end "
+
+
+async def test_a_feed_has_one_referrer_policy_and_it_is_no_referrer(berlin_series, facilitator):
+    group, _, member, _ = berlin_series
+    url = (await member.client.get("/api/v1/me/calendar-link")).json()["url"]
+    group_feed = await facilitator.client.get(f"/api/v1/groups/{group['id']}/calendar.ics")
+    member_feed = await member.client.get(path_of(url))
+    for response in (group_feed, member_feed):
+        assert response.status_code == 200
+        assert response.headers.get_list("referrer-policy") == ["no-referrer"]
+        assert response.headers.get_list("x-content-type-options") == ["nosniff"]
+    # Every other response keeps the default policy, once.
+    purposes = await member.client.get("/api/v1/purposes")
+    assert purposes.headers.get_list("referrer-policy") == ["same-origin"]

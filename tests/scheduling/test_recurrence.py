@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import signal
+import time
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from itertools import pairwise
 from zoneinfo import ZoneInfo
@@ -180,3 +183,107 @@ def test_any_weekly_series_stays_at_its_local_time(zone, day, hour, minute, inte
     for index, start in enumerate(local(slots, zone)):
         assert (start.hour, start.minute) == (hour, minute)
         assert start.date() == day + timedelta(weeks=interval * index)
+
+
+class _StillRunning(Exception):
+    pass
+
+
+@contextmanager
+def time_limit(seconds: float):
+    """Fails the test when the block runs longer than ``seconds`` (so a stall fails fast)."""
+
+    def interrupt(signum, frame):
+        raise _StillRunning
+
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    except _StillRunning:
+        # Reported without the interrupted library frames' traceback.
+        pytest.fail(f"still running after {seconds} s", pytrace=False)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _long_list(prefix: str, values: str, limit: int = 500) -> str:
+    """``prefix`` followed by as many comma-separated ``values`` as fit in an RRULE field."""
+    return prefix + values[: limit - len(prefix)].rsplit(",", 1)[0]
+
+
+HOURS = ",".join(map(str, range(24)))
+SIXTY = ",".join(map(str, range(60)))
+NEGATIVE_POSITIONS = ",".join(str(-n) for n in range(1, 367))
+
+# Rules that never match (or not within two years of 2027-01-04), in COUNT and UNTIL forms.
+NEVER_MATCHING = [
+    "FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30;COUNT=2",
+    "FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30;UNTIL=20290104",
+    "FREQ=DAILY;BYMONTH=4;BYMONTHDAY=31;UNTIL=20290104T100000Z",
+    "FREQ=DAILY;BYMONTH=2;BYMONTHDAY=29;BYDAY=MO;COUNT=2",
+    "FREQ=WEEKLY;BYMONTH=4;BYMONTHDAY=31;UNTIL=20281231T100000",
+    "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR,SA,SU;BYMONTH=2;BYMONTHDAY=-30;COUNT=5",
+    "FREQ=MONTHLY;BYDAY=MO;BYSETPOS=6;COUNT=3",
+    "FREQ=MONTHLY;BYMONTH=2;BYMONTHDAY=-31;COUNT=2",
+    "FREQ=MONTHLY;BYDAY=5MO;BYMONTH=2;BYMONTHDAY=1;UNTIL=20290101",
+    "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30;COUNT=2",
+    "FREQ=YEARLY;BYYEARDAY=366;BYMONTH=1;COUNT=2",
+    "FREQ=YEARLY;BYYEARDAY=-366;BYMONTH=12;UNTIL=20290104",
+    "FREQ=YEARLY;BYWEEKNO=53;BYMONTH=6;COUNT=2",
+    "FREQ=YEARLY;BYWEEKNO=53;BYDAY=TH;COUNT=1",  # the next week 53 is in 2032
+    "FREQ=YEARLY;BYWEEKNO=1;BYMONTH=7;BYSETPOS=1;COUNT=2",
+    "FREQ=YEARLY;INTERVAL=3;BYMONTH=2;BYMONTHDAY=29;COUNT=1",
+    _long_list("FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30;COUNT=2;BYSETPOS=", NEGATIVE_POSITIONS),
+    _long_list("FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30;UNTIL=20290104;BYSETPOS=", NEGATIVE_POSITIONS),
+    _long_list(
+        f"FREQ=WEEKLY;BYMONTHDAY=31;BYMONTH=4;COUNT=2;BYHOUR={HOURS};BYSETPOS=",
+        NEGATIVE_POSITIONS,
+    ),
+    _long_list(
+        f"FREQ=DAILY;BYMONTHDAY=31;BYMONTH=4;COUNT=2;BYHOUR={HOURS};BYMINUTE={SIXTY};BYSECOND=",
+        SIXTY,
+    ),
+]
+
+
+@pytest.mark.parametrize("rule", NEVER_MATCHING, ids=lambda rule: rule[:60])
+def test_a_rule_that_never_matches_is_refused_quickly(rule):
+    assert len(rule) <= 500  # what the API accepts
+    started = time.perf_counter()
+    with time_limit(2), pytest.raises(Invalid) as caught:
+        expand(rule, datetime(2027, 1, 4, 10), 60, ZoneInfo("Asia/Jakarta"))
+    elapsed = time.perf_counter() - started
+    assert caught.value.field == "rrule"
+    assert "no session within 2 years" in caught.value.detail or "2 years" in caught.value.detail
+    assert elapsed < 0.5, f"{elapsed:.2f} s"
+
+
+@pytest.mark.parametrize(
+    ("rule", "expected"),
+    [
+        # Rare, but inside the two years: the bounded walk still finds them.
+        ("FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29;COUNT=1", [date(2028, 2, 29)]),
+        ("FREQ=DAILY;BYMONTH=2;BYMONTHDAY=29;UNTIL=20290104", [date(2028, 2, 29)]),
+        (
+            "FREQ=MONTHLY;BYMONTHDAY=31;BYMONTH=2,4,6,7,9,11,12;COUNT=4",
+            [date(2027, 7, 31), date(2027, 12, 31), date(2028, 7, 31), date(2028, 12, 31)],
+        ),
+        ("FREQ=YEARLY;BYWEEKNO=1;BYDAY=MO;COUNT=2", [date(2027, 1, 4), date(2028, 1, 3)]),
+        ("FREQ=YEARLY;COUNT=3", [date(2027, 1, 4), date(2028, 1, 4), date(2029, 1, 4)]),
+    ],
+)
+def test_rare_rules_within_two_years_are_expanded(rule, expected):
+    zone = ZoneInfo("Asia/Jakarta")
+    slots = expand(rule, datetime(2027, 1, 4, 10), 60, zone)
+    assert [s.starts_at.astimezone(zone).date() for s in slots] == expected
+
+
+def test_until_may_reach_the_day_two_years_on_but_not_further():
+    zone = ZoneInfo("Asia/Jakarta")
+    slots = expand("FREQ=WEEKLY;UNTIL=20290104", datetime(2027, 1, 4, 10), 60, zone)
+    assert slots[-1].starts_at.astimezone(zone).date() == date(2029, 1, 1)
+    with pytest.raises(Invalid) as caught:
+        expand("FREQ=WEEKLY;UNTIL=20290106", datetime(2027, 1, 4, 10), 60, zone)
+    assert "2 years" in caught.value.detail and caught.value.field == "rrule"

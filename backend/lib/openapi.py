@@ -1,0 +1,83 @@
+"""The OpenAPI document says every status and content type a route can answer.
+
+Litestar documents a route's success and, where it takes parameters, a 400. The rest comes from
+how Lingkar answers errors (:mod:`backend.lib.problems`): every error is a problem document,
+and which ones a route can give follows from what the route is — guarded or public, with path
+parameters or a body or not, reading the database or not. :func:`document_problems` adds them
+to each API route once, when the application is built.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from litestar import Litestar
+from litestar.handlers import HTTPRouteHandler
+from litestar.openapi.datastructures import ResponseSpec
+
+from backend.lib.problems import PROBLEM_JSON, TITLES
+
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# Routes that answer from constants, never touching the database.
+NO_DATABASE = frozenset({"/api/v1/purposes", "/api/v1/guides"})
+LOGIN = "/api/v1/auth/login"
+
+
+class Problem(msgspec.Struct, kw_only=True):
+    """An error (RFC 9457): what went wrong, a stable ``code``, and the field at fault."""
+
+    type: str = "about:blank"
+    status: int
+    title: str
+    detail: str
+    code: str
+    field: str | msgspec.UnsetType = msgspec.UNSET
+
+
+def _problem(status: int, description: str) -> ResponseSpec:
+    return ResponseSpec(
+        data_container=Problem,
+        media_type=PROBLEM_JSON,
+        description=f"{TITLES.get(status, 'Error')}: {description}",
+        generate_examples=False,
+    )
+
+
+def problems_of(handler: HTTPRouteHandler, path: str) -> dict[int, ResponseSpec]:
+    methods = set(handler.http_methods)
+    has_body = "data" in handler.parsed_fn_signature.parameters
+    has_parameters = bool(handler.parsed_fn_signature.parameters) or "{" in path
+    guarded = bool(handler.resolve_guards())
+    found: dict[int, ResponseSpec] = {}
+    if has_parameters or has_body:
+        found[400] = _problem(400, "malformed input; `field` names what is wrong")
+        found[422] = _problem(422, "input that breaks a rule; `field` names it")
+    if guarded:
+        found[401] = _problem(401, "not logged in")
+        found[403] = _problem(403, "not allowed for this account, or no CSRF token")
+        found[404] = _problem(404, "nothing with this id among what you may see")
+    elif "{" in path:
+        found[404] = _problem(404, "nothing at this address")
+    if has_body or methods & WRITE_METHODS:
+        found[409] = _problem(409, "a clash or a duplicate; nothing was written")
+        found[413] = _problem(413, "the body is too large")
+        found[415] = _problem(415, "the body is not JSON")
+    if path == LOGIN:
+        found[401] = _problem(401, "the email or password is not right")
+        found[429] = _problem(429, "too many attempts; see the Retry-After header")
+    if path not in NO_DATABASE:
+        found[503] = _problem(503, "the database is busy; see the Retry-After header")
+    return found
+
+
+def document_problems(app: Litestar) -> None:
+    """Declare every problem response of every API route (before the schema is first built)."""
+    for route in app.routes:
+        for handler in getattr(route, "route_handlers", ()):
+            if not isinstance(handler, HTTPRouteHandler) or not handler.include_in_schema:
+                continue
+            declared: dict[int, Any] = dict(handler.responses or {})
+            for status, spec in problems_of(handler, route.path).items():
+                declared.setdefault(status, spec)
+            handler.responses = declared
