@@ -1,8 +1,8 @@
 """Constrained field types shared by the request structs of every feature.
 
 Text that people type is checked here once: single-line text (names, topics, places) refuses
-control characters and lone surrogates, and a name must hold more than spaces; multi-line text
-(descriptions, notes) allows line breaks and tabs only.
+control characters, and a name must hold more than spaces; multi-line text (descriptions,
+notes) allows line breaks and tabs only.
 """
 
 from __future__ import annotations
@@ -19,10 +19,11 @@ __all__ = ["PurposeCode"]
 
 MAX_ID = 2**62
 
-# Control characters (C0, DEL, C1) and UTF-16 surrogates, which no UTF-8 text can hold.
-_SINGLE_LINE = r"^[^\x00-\x1f\x7f-\x9f\ud800-\udfff]*$"
-_VISIBLE = r"^(?=.*\S)[^\x00-\x1f\x7f-\x9f\ud800-\udfff]*$"
-_MULTI_LINE = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]*$"
+# Control characters (C0, DEL, C1). Lone UTF-16 surrogates never get this far: the JSON
+# decoder refuses them, and form decoding replaces what is not UTF-8.
+_SINGLE_LINE = r"^[^\x00-\x1f\x7f-\x9f]*$"
+_VISIBLE = r"^(?=.*\S)[^\x00-\x1f\x7f-\x9f]*$"
+_MULTI_LINE = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"
 
 Id = Annotated[int, Meta(ge=1, le=MAX_ID)]
 Name = Annotated[str, Meta(min_length=1, max_length=120, pattern=_VISIBLE)]
