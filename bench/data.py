@@ -8,8 +8,9 @@ booleans as 0/1).
 
 Shape: groups of ``members_per_group`` active members, weekly sessions in the past (all held,
 roll taken) and one attendance record per member and session. Group 1 and group 2 always have a
-year of weekly sessions: group 1 is the one the report and member reads use, group 2 the one
-whose last roll is re-taken by the write benchmark.
+year of weekly sessions (``history`` years in a ``variant`` with more history): group 1 is the
+one the report (over the last year) and member reads use, group 2 the one whose last roll is
+re-taken by the roll call and the write floor.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from itertools import islice
 from pathlib import Path
@@ -85,12 +86,64 @@ class Scale:
     member_login_every: int  # every n-th member has a login (member 1 always does)
     workers: int
     backend: str  # "sqlite" | "postgres"
+    history: int = 1  # how many times the standard history (see ``variant``)
+
+    @property
+    def key(self) -> str:
+        """A name for the variant's files and database: ``programme``, ``programme-2x``, and
+        for a smoke test with fewer groups ``programme-200g-2x``."""
+        standard = SCALES.get(self.name)
+        fewer = standard is not None and self.groups != standard.groups
+        return (
+            self.name
+            + (f"-{self.groups}g" if fewer else "")
+            + (f"-{self.history}x" if self.history != 1 else "")
+        )
 
 
 SCALES: dict[str, Scale] = {
     "ngo": Scale("ngo", 50, 20, 52, 52, 2, 10, 1, "sqlite"),
     "programme": Scale("programme", 20_000, 15, 14, 52, 4, 100, 2, "postgres"),
 }
+REPORT_WEEKS = 52  # the group report covers the last year of sessions, whatever the history
+
+
+def variant(scale: Scale, *, history: int = 1, groups: int | None = None) -> Scale:
+    """``scale`` with ``history`` times its sessions per group (the year groups' too), so
+    ``history`` times the attendance records; the same groups and members. ``groups`` builds a
+    smaller data set of the same shape (smoke tests of the harness)."""
+    if history < 1:
+        raise ValueError("history is a multiple of the standard one: 1, 2, ...")
+    if groups is not None and groups < 2:
+        raise ValueError("the load needs groups 1 and 2")
+    return replace(
+        scale,
+        groups=scale.groups if groups is None else groups,
+        sessions_per_group=scale.sessions_per_group * history,
+        year_sessions=scale.year_sessions * history,
+        history=history,
+    )
+
+
+def describe(scale: Scale) -> str:
+    """One line for the table's heading, e.g. "SQLite, 1 worker: 50 groups, ..."."""
+    counts = counts_for(make_plan(scale))
+    records = counts["attendance"]
+    rounded = f"~{records / 1e6:.1f}M" if records >= 1_000_000 else f"~{records / 1e3:,.0f}k"
+    if records < 10_000:
+        rounded = f"{records:,}"
+    sessions = (
+        f"{scale.sessions_per_group} weekly sessions each"
+        if scale.sessions_per_group == scale.year_sessions
+        else f"{scale.sessions_per_group} weekly sessions each "
+        f"({scale.year_sessions} for groups 1-2)"
+    )
+    database = "SQLite" if scale.backend == "sqlite" else "PostgreSQL"
+    workers = f"{scale.workers} worker{'s' if scale.workers > 1 else ''}"
+    return (
+        f"{database}, {workers}: {scale.groups:,} groups, "
+        f"{counts['member']:,} members, {sessions}, {rounded} attendance records"
+    )
 
 
 @dataclass(slots=True)
@@ -116,6 +169,7 @@ class Fixture:
     roll_member_ids: list[int]
     roll_purposes: list[str]
     counts: dict[str, int] = field(default_factory=dict)
+    roll_user_id: int = 2  # the facilitator who takes the roll (the write floor writes as them)
 
     def save(self, path: Path) -> None:
         path.write_text(json.dumps(asdict(self), indent=2), encoding="utf-8")
@@ -580,7 +634,8 @@ def fixture_for(plan: Plan, database_url: str) -> Fixture:
     roll_session = plan.first_session_index(roll_group) + plan.sessions_of(roll_group)
     first_roll_member = s.members_per_group + 1
     last_week = plan.this_monday - timedelta(weeks=1)
-    report_from = plan.session_start(1, 0).date()
+    report_sessions = min(REPORT_WEEKS, plan.sessions_of(1))
+    report_from = plan.session_start(1, plan.sessions_of(1) - report_sessions).date()
     masks = [row[4] for row in groups(plan, random.Random(2026))]
     return Fixture(
         scale=s.name,
@@ -594,7 +649,7 @@ def fixture_for(plan: Plan, database_url: str) -> Fixture:
         report_from=report_from.isoformat(),
         report_to=(plan.this_monday - timedelta(days=1)).isoformat(),
         report_members=s.members_per_group,
-        report_sessions=plan.sessions_of(1),
+        report_sessions=report_sessions,
         week_from=_utc_query(last_week),
         week_to=_utc_query(plan.this_monday),
         roll_group_id=roll_group,
@@ -602,6 +657,7 @@ def fixture_for(plan: Plan, database_url: str) -> Fixture:
         roll_member_ids=list(range(first_roll_member, first_roll_member + 15)),
         roll_purposes=from_mask(masks[roll_group - 1]),
         counts=counts_for(plan),
+        roll_user_id=plan.facilitator_of(roll_group),
     )
 
 
@@ -639,4 +695,4 @@ def rebuild_figures(env: dict[str, str], group: int | None = None) -> None:
     print(f" {time.monotonic() - started:.1f} s", flush=True)
 
 
-__all__ = ["SCALES", "Fixture", "Scale", "build"]
+__all__ = ["SCALES", "Fixture", "Scale", "build", "describe", "variant"]

@@ -14,6 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bench.canary import CanaryStats
+
 _UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
 _DURATION = r"([\d.]+)(us|ms|s|m)"
 
@@ -38,6 +40,7 @@ class Result:
     p99_ms: float
     non_2xx: int
     socket_errors: int
+    canary: CanaryStats | None = None  # the cheap request's latencies while this one ran
 
     @property
     def name(self) -> str:

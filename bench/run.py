@@ -1,6 +1,6 @@
 """One command: build the data, serve Lingkar and the floors, drive them with wrk, report.
 
-    .venv/bin/python -m bench.run --scale ngo|programme|both [--duration 10] [--connections 32]
+    .venv/bin/python -m bench.run --scale ngo|programme|both [--rows 1x 2x] [--duration 10]
 
 See bench/README.md.
 """
@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -25,15 +26,15 @@ import asyncpg
 import httpx
 
 from bench import report
-from bench.data import SCALES, Fixture, Scale, build
+from bench.canary import Canary
+from bench.data import SCALES, Fixture, Scale, build, describe, rebuild_figures, variant
 from bench.load import Operation, Result, ensure_wrk, run_wrk
 
 REPO = Path(__file__).resolve().parent.parent
 SECRET_KEY = "bench-secret-key-not-for-production-use-0123456789"
-DESCRIPTIONS = {
-    "ngo": "SQLite, 1 worker: 50 groups, 1,000 members, 52 weekly sessions each, ~52k records",
-    "programme": "PostgreSQL, 2 workers: 20,000 groups, 300,000 members, ~4.2M records",
-}
+JSON_HEADERS = {"Content-Type": "application/json"}
+# The canary's cheap request: Lingkar's public constant list; on the floors, the bare endpoint.
+CANARY_PATH, FLOOR_CANARY_PATH = "/api/v1/purposes", "/bare"
 
 
 def _free_port() -> int:
@@ -141,24 +142,31 @@ async def _postgres(admin_url: str, sql: str) -> Any:
         await connection.close()
 
 
+def postgres_database(scale: Scale, args: argparse.Namespace) -> str:
+    """``--postgres-database`` for the standard data set; with a suffix for a variant
+    (``lingkar_bench_2x``), so that kept data sets of both live side by side."""
+    suffix = scale.key.removeprefix(scale.name).replace("-", "_")
+    return args.postgres_database + suffix
+
+
 def _database_url(scale: Scale, args: argparse.Namespace, workdir: Path) -> str:
     if scale.backend == "sqlite":
-        return str(workdir / f"{scale.name}.sqlite3")
+        return str(workdir / f"{scale.key}.sqlite3")
     base = args.postgres_url.rsplit("/", 1)[0]
-    return f"{base}/{args.postgres_database}"
+    return f"{base}/{postgres_database(scale, args)}"
 
 
 def prepare(scale: Scale, args: argparse.Namespace, workdir: Path) -> Fixture:
     database_url = _database_url(scale, args, workdir)
-    facts = workdir / f"{scale.name}.json"
+    facts = workdir / f"{scale.key}.json"
     if args.reuse_data and facts.exists():
-        print(f"Reusing the {scale.name} data set ({database_url})", flush=True)
+        print(f"Reusing the {scale.key} data set ({database_url})", flush=True)
         return Fixture.load(facts)
     if scale.backend == "sqlite":
         for suffix in ("", "-wal", "-shm"):
             Path(database_url + suffix).unlink(missing_ok=True)
     else:
-        name = args.postgres_database
+        name = postgres_database(scale, args)
         asyncio.run(_postgres(args.postgres_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         asyncio.run(_postgres(args.postgres_url, f'CREATE DATABASE "{name}"'))
     fixture = build(scale, database_url, server_env(scale, database_url, workdir))
@@ -166,10 +174,10 @@ def prepare(scale: Scale, args: argparse.Namespace, workdir: Path) -> Fixture:
     return fixture
 
 
-def drop_postgres(args: argparse.Namespace) -> None:
-    name = args.postgres_database
+def drop_postgres(scale: Scale, args: argparse.Namespace) -> None:
+    name = postgres_database(scale, args)
     asyncio.run(_postgres(args.postgres_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    (Path(args.workdir) / "programme.json").unlink(missing_ok=True)
+    (Path(args.workdir) / scale.key / f"{scale.key}.json").unlink(missing_ok=True)
 
 
 # --------------------------------------------------------------------------- operations
@@ -191,30 +199,58 @@ def roll_bodies(fixture: Fixture, count: int = 3) -> list[str]:
     levels = ("observed", "contributed", "led")
     purposes = fixture.roll_purposes
     bodies = []
-    for variant in range(count):
+    for turn in range(count):
         records = []
         for i, member_id in enumerate(fixture.roll_member_ids):
-            status = statuses[(i + variant) % len(statuses)]
+            status = statuses[(i + turn) % len(statuses)]
             record: dict[str, Any] = {"member_id": member_id, "status": status}
             if status in ("present", "late"):
-                record["participation"] = levels[(i + variant) % len(levels)]
-                record["purposes"] = purposes[: 1 + (i + variant) % len(purposes)]
+                record["participation"] = levels[(i + turn) % len(levels)]
+                record["purposes"] = purposes[: 1 + (i + turn) % len(purposes)]
             records.append(record)
         bodies.append(json.dumps({"records": records}, separators=(",", ":")))
     return bodies
 
 
+def floor_operations(fixture: Fixture) -> list[Operation]:
+    return [
+        Operation(report.BARE, "/bare", floor=True),
+        Operation(report.PK, "/pk", floor=True),
+        Operation(
+            report.WRITE,
+            "/write",
+            method="PUT",
+            headers=JSON_HEADERS,
+            bodies=roll_bodies(fixture),
+            floor=True,
+        ),
+    ]
+
+
+def floor_env(env: dict[str, str], fixture: Fixture) -> dict[str, str]:
+    """The floors' database, and the roll-call operation's session and members (write floor)."""
+    return {
+        **env,
+        "BENCH_FLOOR_DATABASE": fixture.database_url,
+        "BENCH_FLOOR_ROLL_SESSION": str(fixture.roll_session_id),
+        "BENCH_FLOOR_ROLL_GROUP": str(fixture.roll_group_id),
+        "BENCH_FLOOR_ROLL_USER": str(fixture.roll_user_id),
+        "BENCH_FLOOR_ROLL_MEMBERS": ",".join(str(m) for m in fixture.roll_member_ids),
+    }
+
+
 def lingkar_operations(base_url: str, fixture: Fixture) -> list[Operation]:
     facilitator = login(base_url, fixture.facilitator_email, fixture.password)
     member = login(base_url, fixture.member_email, fixture.password)
-    json_headers = {"Content-Type": "application/json"}
     return [
-        Operation("purposes (public)", "/api/v1/purposes"),
-        Operation("who am I", "/api/v1/me", headers=member),
-        Operation("one group", f"/api/v1/groups/{fixture.report_group_id}", headers=facilitator),
+        Operation(report.PURPOSES, "/api/v1/purposes"),
+        Operation(report.WHO_AM_I, "/api/v1/me", headers=member),
+        Operation(
+            report.ONE_GROUP, f"/api/v1/groups/{fixture.report_group_id}", headers=facilitator
+        ),
         Operation(report.MEMBER_ATTENDANCE, "/api/v1/me/attendance", headers=member),
         Operation(
-            "sessions of a week",
+            report.SESSIONS_OF_A_WEEK,
             f"/api/v1/sessions?group={fixture.report_group_id}"
             f"&from={fixture.week_from}&to={fixture.week_to}",
             headers=facilitator,
@@ -223,7 +259,7 @@ def lingkar_operations(base_url: str, fixture: Fixture) -> list[Operation]:
             report.ROLL_CALL,
             f"/api/v1/sessions/{fixture.roll_session_id}/attendance",
             method="PUT",
-            headers={**facilitator, **json_headers},
+            headers={**facilitator, **JSON_HEADERS},
             bodies=roll_bodies(fixture),
         ),
         Operation(
@@ -236,7 +272,7 @@ def lingkar_operations(base_url: str, fixture: Fixture) -> list[Operation]:
             report.LOGIN,
             "/api/v1/auth/login",
             method="POST",
-            headers=json_headers,
+            headers=JSON_HEADERS,
             bodies=[json.dumps({"email": fixture.member_email, "password": fixture.password})],
         ),
     ]
@@ -278,46 +314,69 @@ def profile(pids: list[int], seconds: float, out: Path) -> subprocess.Popen:
 # --------------------------------------------------------------------------- a scale
 
 
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
 def measure(
     base_url: str,
     operations: list[Operation],
     args: argparse.Namespace,
     server_pid: int,
-    scale_name: str,
+    scale_key: str,
+    canary_path: str | None = None,
 ) -> list[Result]:
+    """Each operation with wrk; meanwhile ``canary_path`` every 10 ms on a connection of its
+    own, and py-spy on the first worker for the operations named by ``--profile``."""
     results = []
     for operation in operations:
         if args.only and not operation.floor and operation.name not in args.only:
             continue
         probe(base_url, operation)
         recorders: list[subprocess.Popen] = []
-        out = report.RESULTS_DIR / f"profile-{scale_name}-{operation.name.split()[0]}.txt"
+        canaries: list[Canary] = []
+        out = report.RESULTS_DIR / f"profile-{scale_key}-{_slug(operation.name)}.txt"
 
-        def start_profile(
+        def start_measuring(
             operation: Operation = operation,
             out: Path = out,
             recorders: list[subprocess.Popen] = recorders,
+            canaries: list[Canary] = canaries,
         ) -> None:
             if operation.name in args.profile:
                 report.RESULTS_DIR.mkdir(parents=True, exist_ok=True)
                 pids = worker_pids(server_pid) or [server_pid]
                 recorders.append(profile(pids, args.duration, out))
+            if canary_path is not None:
+                canaries.append(Canary(base_url + canary_path))
+                canaries[-1].start()
 
-        result = run_wrk(
-            base_url,
-            operation,
-            duration=args.duration,
-            connections=args.connections,
-            threads=args.threads,
-            warmup=args.warmup,
-            before_measure=start_profile,
-        )
+        try:
+            result = run_wrk(
+                base_url,
+                operation,
+                duration=args.duration,
+                connections=args.connections,
+                threads=args.threads,
+                warmup=args.warmup,
+                before_measure=start_measuring,
+            )
+        finally:
+            stats = [canary.stop() for canary in canaries]
+        if stats:
+            result.canary = stats[0]
         for recorder in recorders:
             recorder.wait(timeout=60)
             print(f"    profile: {out.relative_to(REPO)}")
+        canary = (
+            f"  canary max {result.canary.max_ms:6.1f} ms "
+            f"(p50 {result.canary.p50_ms:.1f}, {result.canary.requests:,} requests)"
+            if result.canary
+            else ""
+        )
         print(
-            f"  {operation.name:<24} {result.requests_per_s:>9,.0f} req/s  "
-            f"p50 {result.p50_ms:6.1f} ms  p99 {result.p99_ms:7.1f} ms  "
+            f"  {operation.name:<26} {result.requests_per_s:>9,.0f} req/s  "
+            f"p50 {result.p50_ms:6.1f} ms  p99 {result.p99_ms:7.1f} ms{canary}  "
             f"non-2xx {result.non_2xx + result.socket_errors:,}",
             flush=True,
         )
@@ -326,33 +385,54 @@ def measure(
 
 
 def run_scale(scale: Scale, args: argparse.Namespace) -> report.ScaleRun:
-    workdir = Path(args.workdir) / scale.name
+    workdir = Path(args.workdir) / scale.key
     workdir.mkdir(parents=True, exist_ok=True)
     fixture = prepare(scale, args, workdir)
     env = server_env(scale, fixture.database_url, workdir)
     results: list[Result] = []
 
     port = _free_port()
-    floor_env = {**env, "BENCH_FLOOR_DATABASE": fixture.database_url}
     print(f"Floors ({scale.workers} worker{'s' if scale.workers > 1 else ''}) ...", flush=True)
     url = f"http://127.0.0.1:{port}"
     with serving(
-        granian_command("bench.floors:create_app", port, scale.workers), floor_env, url + "/bare"
+        granian_command("bench.floors:create_app", port, scale.workers),
+        floor_env(env, fixture),
+        url + "/bare",
     ) as server:
-        floors = [
-            Operation(report.BARE, "/bare", floor=True),
-            Operation(report.PK, "/pk", floor=True),
-        ]
-        results += measure(url, floors, args, server.pid, scale.name)
+        results += measure(
+            url, floor_operations(fixture), args, server.pid, scale.key, FLOOR_CANARY_PATH
+        )
+    # The write floor changed the roll's records without the figures Lingkar keeps.
+    rebuild_figures(env, group=fixture.roll_group_id)
 
     port = _free_port()
     env["LINGKAR_PORT"] = str(port)
     url = f"http://127.0.0.1:{port}"
     print("Lingkar (lingkar serve) ...", flush=True)
     command = [sys.executable, "-m", "backend.cli", "serve", "--no-site"]
-    with serving(command, env, url + "/api/v1/purposes") as server:
-        results += measure(url, lingkar_operations(url, fixture), args, server.pid, scale.name)
-    return report.ScaleRun(scale.name, DESCRIPTIONS[scale.name], scale.workers, results)
+    with serving(command, env, url + CANARY_PATH) as server:
+        results += measure(
+            url, lingkar_operations(url, fixture), args, server.pid, scale.key, CANARY_PATH
+        )
+    return report.ScaleRun(
+        scale.name,
+        describe(scale),
+        scale.workers,
+        results,
+        history=scale.history,
+        groups=scale.groups,
+        label=label(scale),
+    )
+
+
+def label(scale: Scale) -> str:
+    """``programme``, ``programme, 2x history``; a smaller smoke-test data set says so."""
+    text = scale.name
+    if scale.groups != SCALES[scale.name].groups:
+        text += f" ({scale.groups:,} groups only)"
+    if scale.history > 1:
+        text += f", {scale.history}x history"
+    return text
 
 
 def postgres_version(args: argparse.Namespace) -> str | None:
@@ -362,9 +442,27 @@ def postgres_version(args: argparse.Namespace) -> str | None:
         return None
 
 
+def history(text: str) -> int:
+    """``1x``, ``2x``: times the standard history."""
+    found = re.fullmatch(r"([1-9][0-9]*)x", text.strip())
+    if not found:
+        raise argparse.ArgumentTypeError(f"{text!r}: give the history as 1x, 2x, ...")
+    return int(found.group(1))
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
     parser.add_argument("--scale", choices=("ngo", "programme", "both"), default="ngo")
+    parser.add_argument(
+        "--rows",
+        nargs="+",
+        type=history,
+        default=[1],
+        metavar="NX",
+        help="history: 1x (default), 2x (twice the sessions and records), or both: 1x 2x",
+    )
+    # A smaller data set of the same shape, to try the harness (not for figures).
+    parser.add_argument("--groups", type=int, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per operation")
     parser.add_argument("--warmup", type=float, default=2.0, help="seconds before each")
     parser.add_argument("--connections", type=int, default=32)
@@ -394,16 +492,23 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     ensure_wrk()
     names = ["ngo", "programme"] if args.scale == "both" else [args.scale]
+    scales = [
+        variant(SCALES[name], history=rows, groups=args.groups)
+        for name in names
+        for rows in dict.fromkeys(sorted(args.rows))
+    ]
     runs: list[report.ScaleRun] = []
-    try:
-        for name in names:
-            runs.append(run_scale(SCALES[name], args))
-    finally:
-        if "programme" in names and not args.keep_data:
-            drop_postgres(args)
+    for scale in scales:
+        try:
+            runs.append(run_scale(scale, args))
+        finally:
+            if scale.backend == "postgres" and not args.keep_data:
+                drop_postgres(scale, args)
     settings = (
         f"wrk -t {args.threads} -c {args.connections} -d {args.duration:g}s --latency "
-        f"after a {args.warmup:g} s warm-up; wrk and the server share the machine"
+        f"after a {args.warmup:g} s warm-up; wrk and the server share the machine; "
+        f"the canary: GET {CANARY_PATH} (on the floors {FLOOR_CANARY_PATH}) every 10 ms on one "
+        "connection of its own while wrk measures"
     )
     text = report.markdown(runs, settings, postgres_version(args) if "programme" in names else None)
     print()
