@@ -38,9 +38,10 @@ from backend.db.schema import bind
 from backend.groups.controller import GroupController, MemberController
 from backend.guides.controller import GuideController
 from backend.guides.site import guides_site_router
-from backend.lib.openapi import document_problems
+from backend.lib.openapi import StrictStructSchemaPlugin, document_problems
 from backend.lib.problems import EXCEPTION_HANDLERS
 from backend.lib.requests import MAX_BODY_BYTES, LingkarRequest
+from backend.lib.routing import AllowHeaderMiddleware
 from backend.lib.security import SecurityHeadersMiddleware
 from backend.purposes.controller import PurposeController
 from backend.reports.controller import ReportController
@@ -148,9 +149,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
         on_shutdown=[on_shutdown],
         middleware=[
             SecurityHeadersMiddleware(),
+            AllowHeaderMiddleware(),
             SessionAuthMiddleware(),
             DefineMiddleware(CSRFOnWrites, config=csrf),
         ],
+        plugins=[StrictStructSchemaPlugin()],
         request_class=LingkarRequest,
         request_max_body_size=MAX_BODY_BYTES,
         exception_handlers=EXCEPTION_HANDLERS,

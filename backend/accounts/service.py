@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from datetime import timedelta
 
@@ -13,16 +14,18 @@ from backend.db import Connection, database
 from backend.lib.errors import Conflict, Unauthenticated
 from backend.lib.i18n import N_
 from backend.lib.moments import now
+from backend.lib.types import EMAIL_PATTERN
 
 
 def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+_EMAIL_SHAPE = re.compile(EMAIL_PATTERN)
+
+
 def normalise_email(email: str) -> str:
     return email.strip().lower()
-
-
 
 
 async def create_user(
@@ -96,6 +99,9 @@ async def login(
     """Check the password of a login attempt from the client ``address``, within the login
     limits (429 beyond them); on success open a new server-side session and return its token."""
     email = normalise_email(email)
+    if len(email) > 254 or not _EMAIL_SHAPE.match(email):
+        # No account can have it; the login form sends it unchecked.
+        raise Unauthenticated(N_("The email or password is not right."), code="wrong_login")
     await throttle.admit(email, address, attempts_per_minute)
     row = await queries.login_row(database(), email)
     valid = await verify_password_async(row["password_hash"] if row else None, password)

@@ -30,6 +30,7 @@ FAILURES_PER_ACCOUNT_AND_ADDRESS = 5
 FAILURES_PER_ACCOUNT = 50
 FAILURE_WINDOW_SECONDS = 15 * 60
 
+
 def _bucket(kind: str, *parts: str) -> str:
     digest = hashlib.sha256("\x00".join(parts).encode()).hexdigest()
     return f"{kind}:{digest}"

@@ -15,7 +15,9 @@ from msgspec import Meta
 from backend.domain.vocabulary import AttendanceStatus, Participation, SessionStatus
 from backend.lib.types import Id, Input, Note, Output, PurposeCode
 
-RecordPurposes = Annotated[list[PurposeCode], Meta(max_length=6)]
+RecordPurposes = Annotated[
+    list[PurposeCode], Meta(max_length=6, extra_json_schema={"extra": {"uniqueItems": True}})
+]
 
 
 class RollRecordInput(Input):

@@ -22,21 +22,34 @@ from backend.groups.schemas import (
     Roster,
 )
 from backend.lib.moments import parse_date
-from backend.lib.types import GroupId, LimitParam, MemberId, OffsetParam
+from backend.lib.types import (
+    SINGLE_LINE_PATTERN,
+    GroupId,
+    LimitParam,
+    MemberId,
+    OffsetParam,
+)
 
 Search = Annotated[
-    str | None, QueryParameter(max_length=120, description="Part of a name or email")
+    str | None,
+    QueryParameter(
+        max_length=120, pattern=SINGLE_LINE_PATTERN, description="Part of a name or email"
+    ),
 ]
 ExactEmail = Annotated[
     str | None,
     QueryParameter(
-        max_length=254, description="Exactly this email: the one person on record with it"
+        max_length=254,
+        pattern=SINGLE_LINE_PATTERN,
+        description="Exactly this email: the one person on record with it",
     ),
 ]
 ExactPhone = Annotated[
     str | None,
     QueryParameter(
-        max_length=40, description="Exactly this phone: the one person on record with it"
+        max_length=40,
+        pattern=SINGLE_LINE_PATTERN,
+        description="Exactly this phone: the one person on record with it",
     ),
 ]
 

@@ -1,15 +1,15 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from functools import lru_cache
 from typing import Annotated
-from zoneinfo import available_timezones
 
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
 from backend.domain.vocabulary import GroupKind, MembershipStatus, Phase
+from backend.lib.errors import RuleBroken
 from backend.lib.types import (
+    MAX_ID,
     Capacity,
     Description,
     Email,
@@ -22,22 +22,18 @@ from backend.lib.types import (
     Phone,
     Purposes,
     TimeZoneName,
+    place_timezones,
 )
 
-FacilitatorIds = Annotated[list[Id], Meta(max_length=10)]
-# Names in the time-zone database that are not places: aliases of the machine's own zone,
-# the legacy "right/" (leap-second) and "posix/" trees, and placeholders.
-_NOT_PLACES = frozenset({"localtime", "posixrules", "Factory"})
-
-
-@lru_cache(maxsize=1)
-def place_timezones() -> frozenset[str]:
-    """The IANA zones a group can be in."""
-    return frozenset(
-        name
-        for name in available_timezones()
-        if name not in _NOT_PLACES and not name.startswith(("right/", "posix/"))
-    )
+FacilitatorIds = Annotated[
+    list[Id],
+    Meta(
+        max_length=10,
+        extra_json_schema={
+            "extra": {"items": {"type": "integer", "minimum": 1, "maximum": MAX_ID}}
+        },
+    ),
+]
 
 
 def check_timezone(name: str) -> None:
@@ -60,7 +56,7 @@ class MemberCreate(Input):
 
     def __post_init__(self) -> None:
         if self.password is not None and self.email is None:
-            raise ValueError("email: a member who can log in needs an email as well as a password")
+            raise RuleBroken("email: a member who can log in needs an email as well as a password")
 
 
 class MemberRead(Output):
@@ -148,7 +144,7 @@ class EnrolmentCreate(Input):
     def __post_init__(self) -> None:
         given = [f for f in ("member_id", "email", "phone") if getattr(self, f) is not None]
         if len(given) != 1:
-            raise ValueError("member_id: name the member by member_id, email or phone (one)")
+            raise RuleBroken("member_id: name the member by member_id, email or phone (one)")
 
 
 class NewPersonEnrolment(Input):

@@ -12,6 +12,11 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 
+class RuleBroken(ValueError):
+    """A rule across the fields of a request body, raised by its struct's ``__post_init__``
+    with ``"field: message"``: the body has the right shape but breaks a rule (422)."""
+
+
 class LingkarError(Exception):
     status_code: ClassVar[int] = 400
     title: ClassVar[str] = "Bad request"

@@ -57,7 +57,7 @@ def bounded_date(value: date, field: str) -> date:
 
 def parse_moment(text: str | None, field: str, zone: ZoneInfo | None = None) -> datetime | None:
     """A time from a query string: ISO 8601 only (a number is not a time)."""
-    if text is None or text == "":
+    if text is None:
         return None
     if not _ISO_DATETIME.match(text.strip()):
         raise BadRequest(
@@ -74,7 +74,7 @@ def parse_moment(text: str | None, field: str, zone: ZoneInfo | None = None) -> 
 
 def parse_date(text: str | None, field: str) -> date | None:
     """A date from a query string: YYYY-MM-DD only."""
-    if text is None or text == "":
+    if text is None:
         return None
     if not _ISO_DATE.match(text.strip()):
         raise BadRequest(f"{field} is not a date; use YYYY-MM-DD.", field=field, code="not_a_date")

@@ -13,8 +13,12 @@ from typing import Any
 
 import msgspec
 from litestar import Litestar
+from litestar._openapi.schema_generation import SchemaCreator
+from litestar._openapi.schema_generation.plugins.struct import StructSchemaPlugin
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import Reference, Schema
+from litestar.typing import FieldDefinition
 
 from backend.lib.problems import PROBLEM_JSON, TITLES
 
@@ -81,3 +85,20 @@ def document_problems(app: Litestar) -> None:
             for status, spec in problems_of(handler, route.path).items():
                 declared.setdefault(status, spec)
             handler.responses = declared
+
+
+class StrictStructSchemaPlugin(StructSchemaPlugin):
+    """Request bodies refuse fields they do not name (``forbid_unknown_fields``): the schema
+    says so (``additionalProperties: false``), as Litestar's own plugin does not."""
+
+    def to_openapi_schema(
+        self, field_definition: FieldDefinition, schema_creator: SchemaCreator
+    ) -> Schema | Reference:
+        schema = super().to_openapi_schema(field_definition, schema_creator)
+        info = msgspec.inspect.type_info(field_definition.type_)
+        if isinstance(info, msgspec.inspect.StructType) and info.forbid_unknown_fields:
+            registered = schema_creator.schema_registry.get_schema_for_field_definition(
+                field_definition
+            )
+            registered.additional_properties = False
+        return schema

@@ -21,7 +21,7 @@ from litestar.exceptions import (
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from backend.db.connections import DatabaseBusy
-from backend.lib.errors import LingkarError
+from backend.lib.errors import LingkarError, RuleBroken
 from backend.lib.i18n import format_message
 
 logger = logging.getLogger("lingkar")
@@ -124,9 +124,24 @@ def validation_field(exc: ValidationException) -> tuple[str | None, str]:
     return base, message
 
 
+def broken_rule(exc: BaseException) -> RuleBroken | None:
+    """The rule across fields behind a validation error, if that is what it is."""
+    seen = 0
+    cause: BaseException | None = exc
+    while cause is not None and seen < 5:
+        if isinstance(cause, RuleBroken):
+            return cause
+        cause = cause.__cause__ or cause.__context__
+        seen += 1
+    return None
+
+
 def validation_error_handler(request: Request, exc: ValidationException) -> Response:
-    """Malformed or mistyped input: 400, naming the field."""
+    """Malformed or mistyped input: 400, naming the field; a rule across fields: 422."""
     field, message = validation_field(exc)
+    if broken_rule(exc) is not None:
+        _log_client_error(request, 422, "rule_broken")
+        return problem(422, TITLES[422], message, code="rule_broken", field=field)
     _log_client_error(request, 400, "invalid_field")
     if field is None and message.strip("'\"") == "data":
         return problem(400, TITLES[400], "A JSON request body is required.", code="body_required")

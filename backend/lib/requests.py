@@ -12,6 +12,7 @@ from typing import Any
 
 import msgspec
 from litestar import Request
+from litestar.exceptions import SerializationException
 
 from backend.lib.errors import BadRequest
 
@@ -68,5 +69,5 @@ class LingkarRequest(Request):
             return await super().json()
         except UnicodeDecodeError as exc:
             raise malformed_body("The request body is not valid UTF-8.") from exc
-        except (msgspec.DecodeError, RecursionError) as exc:
+        except (msgspec.DecodeError, SerializationException, RecursionError) as exc:
             raise malformed_body("The request body is not valid JSON.") from exc

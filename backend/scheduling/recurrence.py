@@ -109,7 +109,7 @@ def _until_in_local_time(rule: str, zone: ZoneInfo) -> str:
                     )
                 else:
                     until = datetime.strptime(value, "%Y%m%dT%H%M%S")
-            except ValueError as exc:
+            except (ValueError, OverflowError) as exc:
                 raise Invalid(
                     f"UNTIL={value} is not a date (YYYYMMDD) or a time (YYYYMMDDTHHMMSS[Z]).",
                     field="rrule",

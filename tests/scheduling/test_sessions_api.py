@@ -389,20 +389,20 @@ BAD = [
     ),
     (
         {"first_starts_at": "2026-03-12T18:00:00", "rrule": "FREQ=WEEKLY;COUNT=2"},
-        400,
+        422,
         "duration_minutes",
     ),
-    ({"duration_minutes": 60, "rrule": "FREQ=WEEKLY;COUNT=2"}, 400, "first_starts_at"),
+    ({"duration_minutes": 60, "rrule": "FREQ=WEEKLY;COUNT=2"}, 422, "first_starts_at"),
     (
         {
             "starts_at": "2026-03-12T18:00:00",
             "duration_minutes": 60,
             "rrule": "FREQ=WEEKLY;COUNT=2",
         },
-        400,
+        422,
         "starts_at",
     ),
-    ({"starts_at": "2026-03-12T18:00:00"}, 400, "ends_at"),
+    ({"starts_at": "2026-03-12T18:00:00"}, 422, "ends_at"),
     ({"starts_at": "2026-03-12T18:00:00", "ends_at": "2026-03-12T17:00:00"}, 422, "ends_at"),
     ({"starts_at": "2026-03-12T18:00:00", "ends_at": "2026-03-12T18:00:00"}, 422, "ends_at"),
     ({"starts_at": "2026-03-12T18:00:00", "ends_at": "2026-03-14T18:00:00"}, 422, "ends_at"),
@@ -412,7 +412,7 @@ BAD = [
             "ends_at": "2026-03-12T19:00:00",
             "duration_minutes": 60,
         },
-        400,
+        422,
         "duration_minutes",
     ),
     (
@@ -433,7 +433,7 @@ BAD = [
         "on_conflict",
     ),
     ({"starts_at": "2026-03-12T18:00:00", "duration_minutes": 60, "colour": "red"}, 400, "colour"),
-    ({}, 400, "starts_at"),
+    ({}, 422, "starts_at"),
 ]
 
 
@@ -465,7 +465,7 @@ async def test_bad_patches(new_group, schedule, facilitator):
     problem(await patch(url, json={"scope": "all"}), 400, "scope")
     problem(
         await patch(url, json={"ends_at": "2026-03-12T20:00:00", "duration_minutes": 30}),
-        400,
+        422,
         "duration_minutes",
     )
     problem(await patch("/api/v1/sessions/999999", json={"topic": "x"}), 404)
