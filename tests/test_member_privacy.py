@@ -23,9 +23,7 @@ STR_PATH = re.compile(r"\{(\w+)(?::str|:path)?\}")
 
 
 def _get_routes(app: Litestar) -> list[str]:
-    return sorted(
-        {route.path for route in app.routes if "GET" in getattr(route, "methods", ())}
-    )
+    return sorted({route.path for route in app.routes if "GET" in getattr(route, "methods", ())})
 
 
 def _fill(path: str, ids: tuple[int, ...]) -> list[str]:

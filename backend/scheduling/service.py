@@ -164,7 +164,8 @@ def _clash_conflict(clashes: list[Clash], planned: int, *, can_skip: bool = True
 # ---------------------------------------------------------------------------- create
 
 
-def _check_times(starts_at: datetime, ends_at: datetime) -> None:
+def _check_times(starts_at: datetime, ends_at: datetime, zone: ZoneInfo) -> None:
+    utc_moment(ends_at, "ends_at", zone)
     if ends_at <= starts_at:
         raise Invalid(
             N_("The end must be after the start."), field="ends_at", code="ends_before_start"
@@ -179,16 +180,19 @@ async def _slots(data: SessionCreate, zone: ZoneInfo) -> list[Slot]:
         assert data.duration_minutes is not None
         utc_moment(data.first_starts_at, "first_starts_at", zone)
         # Off the event loop: a long rule can take a tenth of a second to expand or refuse.
-        return await asyncio.to_thread(
+        slots = await asyncio.to_thread(
             expand, data.rrule, data.first_starts_at, data.duration_minutes, zone
         )
+        if slots:
+            utc_moment(slots[-1].ends_at, "rrule", zone)
+        return slots
     assert data.starts_at is not None
     starts_at = utc_moment(data.starts_at, "starts_at", zone)
     if data.ends_at is not None:
         ends_at = utc_moment(data.ends_at, "ends_at", zone)
     else:
         ends_at = starts_at + timedelta(minutes=data.duration_minutes or 0)
-    _check_times(starts_at, ends_at)
+    _check_times(starts_at, ends_at, zone)
     return [Slot(starts_at=starts_at, ends_at=ends_at)]
 
 
@@ -401,7 +405,7 @@ def _changed(
     starts_at, ends_at = target.starts_at, target.ends_at
     if data.changes_time:
         starts_at, ends_at = _new_times(target, this, data, zone)
-        _check_times(starts_at, ends_at)
+        _check_times(starts_at, ends_at, zone)
     status = str(data.status) if data.status is not UNSET else target.status
     cancel_reason = (
         (reason if reason is not None else target.cancel_reason) if (status == CANCELLED) else ""

@@ -275,3 +275,14 @@ async def test_a_feed_has_one_referrer_policy_and_it_is_no_referrer(berlin_serie
     # Every other response keeps the default policy, once.
     purposes = await member.client.get("/api/v1/purposes")
     assert purposes.headers.get_list("referrer-policy") == ["same-origin"]
+
+
+async def test_feeds_send_one_referrer_policy(berlin_series, facilitator):
+    group, _, member, _ = berlin_series
+    url = (await member.client.get("/api/v1/me/calendar-link")).json()["url"]
+    for response in (
+        await member.client.get(path_of(url)),
+        await facilitator.client.get(f"/api/v1/groups/{group['id']}/calendar.ics"),
+    ):
+        assert response.status_code == 200
+        assert response.headers.get_list("referrer-policy") == ["no-referrer"]

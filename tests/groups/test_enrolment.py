@@ -137,3 +137,19 @@ async def test_raising_capacity_moves_waiting_members_up(facilitator, new_group,
     lowered = await facilitator.client.patch(f"/api/v1/groups/{group['id']}", json={"capacity": 2})
     assert lowered.status_code == 409
     assert lowered.json()["field"] == "capacity"
+
+
+async def test_page_enrolment_of_a_new_person_without_consent_writes_nothing(
+    facilitator, new_group
+):
+    group = await new_group()
+    form = {"new_name": "Ayu Lestari", "new_email": "ayu.lestari@test.example"}
+    for _ in range(3):
+        response = await facilitator.client.post(f"/groups/{group['id']}/enrol", data=form)
+        assert response.status_code == 422, response.text
+    on_record = await facilitator.client.get(
+        "/api/v1/members", params={"email": "ayu.lestari@test.example"}
+    )
+    assert on_record.json()["items"] == []
+    roster = (await facilitator.client.get(f"/api/v1/groups/{group['id']}/members")).json()
+    assert roster["active"] == [] and roster["waitlist"] == []

@@ -561,3 +561,46 @@ async def test_concurrent_clashing_creations_cannot_both_pass(new_group, schedul
     responses = await asyncio.gather(schedule(first["id"], **body), schedule(second["id"], **body))
     assert sorted(r.status_code for r in responses) == [201, 409]
     assert await Session.count() == 20
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"starts_at": "9999-12-31T23:00:00", "duration_minutes": 60}, "starts_at"),
+        ({"starts_at": "1899-12-31T23:00:00", "duration_minutes": 60}, "starts_at"),
+        ({"starts_at": "2200-12-31T23:00:00", "duration_minutes": 600}, "ends_at"),
+        (
+            {
+                "first_starts_at": "2199-12-01T10:00:00",
+                "duration_minutes": 60,
+                "rrule": "FREQ=YEARLY;COUNT=3",
+            },
+            "rrule",
+        ),
+    ],
+)
+async def test_times_beyond_what_the_databases_hold_are_refused_and_nothing_is_written(
+    new_group, schedule, facilitator, body, field
+):
+    group = await new_group(timezone="Asia/Jakarta")
+    problem(await schedule(group["id"], **body), 422, field)
+    listed = await facilitator.client.get("/api/v1/sessions", params={"group": group["id"]})
+    assert listed.status_code == 200 and listed.json()["items"] == []
+    assert (await facilitator.client.get(f"/groups/{group['id']}")).status_code == 200
+    assert (
+        await facilitator.client.get(f"/api/v1/groups/{group['id']}/calendar.ics")
+    ).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"from": "0001-01-01T00:00:00+14:00"}, "from"),
+        ({"to": "9999-12-31T23:59:59-12:00"}, "to"),
+        ({"to": "0.5"}, "to"),
+    ],
+)
+async def test_list_bounds_out_of_range_are_a_4xx_naming_them(facilitator, params, field):
+    response = await facilitator.client.get("/api/v1/sessions", params=params)
+    assert 400 <= response.status_code < 500, response.text
+    assert response.json()["field"] == field
