@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint site clean
+.PHONY: run test lint site clean messages
 
 $(STAMP): pyproject.toml
 	@if command -v uv >/dev/null 2>&1; then \
@@ -28,6 +28,15 @@ test: $(STAMP)
 
 site: $(STAMP)
 	$(BIN)/lingkar build-site
+
+# After changing a text of the templates or an N_() message: extract them and update the
+# catalogs; then translate the new entries in backend/locales/id/LC_MESSAGES/messages.po
+# (tests/test_i18n.py fails while one is missing, empty or fuzzy).
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k _ --no-location --sort-output -w 100 \
+		--project Lingkar --copyright-holder "Lingkar contributors" -o backend/locales/messages.pot .
+	$(BIN)/pybabel update -i backend/locales/messages.pot -d backend/locales -D messages -w 100 \
+		--no-fuzzy-matching --ignore-obsolete
 
 clean:
 	rm -rf build .pytest_cache

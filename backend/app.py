@@ -13,7 +13,7 @@ from litestar.logging import LoggingConfig
 from litestar.middleware import DefineMiddleware
 from litestar.middleware.csrf import CSRFMiddleware
 from litestar.openapi.config import OpenAPIConfig
-from litestar.openapi.plugins import JsonRenderPlugin, ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
@@ -35,9 +35,11 @@ from backend.db import use_database
 from backend.db.connections import open_database
 from backend.db.engine import build_engine, stop_engine
 from backend.db.schema import bind
+from backend.followup.controller import FollowUpController
 from backend.groups.controller import GroupController, MemberController
 from backend.guides.controller import GuideController
 from backend.guides.site import guides_site_router
+from backend.lib.i18n import LanguageMiddleware
 from backend.lib.openapi import StrictStructSchemaPlugin, document_problems
 from backend.lib.problems import EXCEPTION_HANDLERS
 from backend.lib.requests import MAX_BODY_BYTES, LingkarRequest
@@ -73,7 +75,9 @@ API_CONTROLLERS: list = [
     MyAttendanceController,
     MemberAttendanceController,
     ReportController,
+    FollowUpController,
 ]
+SWAGGER_UI_PATH = "/static/swagger-ui"
 
 
 class CSRFOnWrites(CSRFMiddleware):
@@ -104,6 +108,32 @@ def _web_routers() -> list:
     return list(WEB_CONTROLLERS)
 
 
+def _jinja_i18n(engine: JinjaTemplateEngine) -> None:
+    from backend.web.render import install_i18n
+
+    install_i18n(engine.engine)
+
+
+def _swagger_ui() -> tuple[Any, SwaggerRenderPlugin]:
+    """Swagger UI's scripts and styles, served by Lingkar from a package (no CDN): /schema
+    works without an internet connection."""
+    from swagger_ui_bundle import swagger_ui_path
+
+    files = create_static_files_router(
+        path=SWAGGER_UI_PATH,
+        directories=[Path(swagger_ui_path)],
+        name="swagger-ui",
+        include_in_schema=False,
+    )
+    plugin = SwaggerRenderPlugin(
+        js_url=f"{SWAGGER_UI_PATH}/swagger-ui-bundle.js",
+        css_url=f"{SWAGGER_UI_PATH}/swagger-ui.css",
+        standalone_preset_js_url=f"{SWAGGER_UI_PATH}/swagger-ui-standalone-preset.js",
+        favicon=f"<link rel='icon' type='image/png' href='{SWAGGER_UI_PATH}/favicon-32x32.png'>",
+    )
+    return files, plugin
+
+
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
     secret = signing_secret(settings)
@@ -119,6 +149,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         await database.close()
         await stop_engine(engine)
 
+    swagger_files, swagger_plugin = _swagger_ui()
     route_handlers: list[Any] = [
         Router(
             path="/",
@@ -132,6 +163,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             name="static",
             include_in_schema=False,
         ),
+        swagger_files,
     ]
     if settings.site_dir.is_dir():
         route_handlers.append(guides_site_router(settings.site_dir))
@@ -151,6 +183,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             SecurityHeadersMiddleware(),
             AllowHeaderMiddleware(),
             SessionAuthMiddleware(),
+            LanguageMiddleware(settings.default_language, settings.cookie_secure),
             DefineMiddleware(CSRFOnWrites, config=csrf),
         ],
         plugins=[StrictStructSchemaPlugin()],
@@ -165,9 +198,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 "participation against the six Toseland-Rivas group purposes."
             ),
             path="/schema",
-            render_plugins=[SwaggerRenderPlugin(), ScalarRenderPlugin(), JsonRenderPlugin()],
+            render_plugins=[swagger_plugin, JsonRenderPlugin()],
         ),
-        template_config=TemplateConfig(directory=WEB_DIR / "templates", engine=JinjaTemplateEngine),
+        template_config=TemplateConfig(
+            directory=WEB_DIR / "templates",
+            engine=JinjaTemplateEngine,
+            engine_callback=_jinja_i18n,
+        ),
         logging_config=LoggingConfig(
             root={"level": "INFO", "handlers": ["queue_listener"]},
             log_exceptions="always",

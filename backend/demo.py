@@ -1,5 +1,7 @@
-"""Demo data for a first start: an admin, two facilitators, four groups, forty members, and
-each group's weekly sessions with their past roll calls."""
+"""Demo data for a first start, in Bahasa Indonesia: an admin (the one English-speaking
+account), two Indonesian-speaking facilitators, four groups in WIB and WITA, forty members
+(with phone numbers, so the follow-up list can offer a WhatsApp message), and each group's
+weekly sessions with their past roll calls."""
 
 from __future__ import annotations
 
@@ -7,10 +9,12 @@ import secrets
 from datetime import timedelta
 
 from backend.accounts import service as accounts
+from backend.accounts.passwords import hash_password
 from backend.accounts.schemas import CurrentUser
 from backend.accounts.tables import User
 from backend.attendance.demo import add_demo_rolls
-from backend.domain.vocabulary import PurposeCode, Role
+from backend.db import database
+from backend.domain.vocabulary import Language, PurposeCode, Role
 from backend.groups import service as groups
 from backend.groups.schemas import GroupCreate, MemberCreate, NewPersonEnrolment
 from backend.lib.moments import today_in
@@ -62,25 +66,27 @@ LAST_NAMES = ("Pratama", "Wijaya", "Santoso", "Lestari", "Hidayat", "Saputra", "
 
 GROUPS = (
     (
-        "Single parents' circle",
+        "Lingkar orang tua tunggal",
         "support",
         [PurposeCode.MUTUAL_AID, PurposeCode.REDUCE_ISOLATION],
         12,
         "Asia/Jakarta",
         "intervention",
-        "Community hall, room 2",
+        "Balai warga RW 03, ruang 2",
+        "Kelompok dukungan bagi ibu dan ayah tunggal di Kelurahan Sukamaju.",
     ),
     (
-        "Youth skills lab",
+        "Lab keterampilan remaja",
         "education",
         [PurposeCode.SKILLS_AND_DIFFERENCES, PurposeCode.MUTUAL_AID],
         10,
         "Asia/Jakarta",
         "planning",
-        "Youth centre",
+        "Sekretariat karang taruna",
+        "Remaja berlatih keterampilan kerja dan berbicara di depan umum.",
     ),
     (
-        "Women's voice forum",
+        "Forum suara perempuan",
         "task",
         [
             PurposeCode.SOCIAL_CHANGE,
@@ -90,16 +96,18 @@ GROUPS = (
         15,
         "Asia/Makassar",
         "engagement",
-        "Village office",
+        "Kantor Desa Tanjung, Lombok Utara",
+        "Perempuan desa menyiapkan usulan untuk musyawarah desa.",
     ),
     (
-        "Elders' afternoon",
+        "Sore bersama lansia",
         "socialization",
         [PurposeCode.REDUCE_ISOLATION, PurposeCode.MUTUAL_AID],
         8,
         "Asia/Jakarta",
         "monitoring",
-        "Mosque annex",
+        "Serambi Masjid Al-Ikhlas",
+        "Lansia yang tinggal sendiri bertemu, bercerita dan berolahraga ringan.",
     ),
 )
 
@@ -112,23 +120,33 @@ async def load_demo(force: bool = False) -> str | None:
     facilitator_password = "facilitate-" + secrets.token_hex(3)
     member_password = "member-" + secrets.token_hex(3)
     suffix = "" if not force else "-" + secrets.token_hex(2)
-    admin = await accounts.create_user(
-        email=f"admin{suffix}@lingkar.example",
-        display_name="Admin",
-        role="admin",
-        password=admin_password,
-    )
-    facilitators = [
-        await accounts.create_user(
-            email=f"{name.lower()}{suffix}@lingkar.example",
-            display_name=f"{name} (facilitator)",
-            role="facilitator",
-            password=facilitator_password,
+    # A second demo (--force) gets phone numbers of its own: a person is on record once.
+    exchange = "0000" if not force else f"{secrets.randbelow(9000) + 1000}"
+    async with database().write() as db:
+        admin = await accounts.add_user(
+            db,
+            email=f"admin{suffix}@lingkar.example",
+            display_name="Admin",
+            role=Role.ADMIN,
+            password_hash=hash_password(admin_password),
+            language=Language.EN,
         )
-        for name in ("Rina", "Budi")
-    ]
+        facilitator_hash = hash_password(facilitator_password)
+        facilitators = [
+            await accounts.add_user(
+                db,
+                email=f"{name.lower()}{suffix}@lingkar.example",
+                display_name=f"{name} (pendamping)",
+                role=Role.FACILITATOR,
+                password_hash=facilitator_hash,
+                language=Language.ID,
+            )
+            for name in ("Rina", "Budi")
+        ]
     created = []
-    for number, (name, kind, purposes, capacity, timezone, phase, location) in enumerate(GROUPS):
+    for number, (name, kind, purposes, capacity, timezone, phase, location, about) in enumerate(
+        GROUPS
+    ):
         owner = facilitators[number % 2]
         actor = CurrentUser(
             id=owner.id,
@@ -146,7 +164,7 @@ async def load_demo(force: bool = False) -> str | None:
                 timezone=timezone,
                 phase=phase,
                 location=location,
-                description="Demo group.",
+                description=about,
             ),
         )
         created.append((group, actor))
@@ -162,7 +180,9 @@ async def load_demo(force: bool = False) -> str | None:
                     person=MemberCreate(
                         display_name=f"{first} {LAST_NAMES[index % len(LAST_NAMES)]}",
                         email=f"{first.lower()}{suffix}@member.example" if login else None,
+                        phone=f"0812-{exchange}-{index + 100:04d}",
                         password=member_password if login else None,
+                        language=Language.ID,
                     ),
                     consent_given=True,
                     joined_on=today_in(timezone) - timedelta(days=120),
@@ -172,8 +192,8 @@ async def load_demo(force: bool = False) -> str | None:
     # Roll calls come last: they are taken on the sessions added just above.
     await add_demo_rolls(created)
     lines = [
-        "Demo data loaded. Keep these; they are shown only once:",
-        f"  admin         {admin.email} / {admin_password}",
+        "Demo data loaded (in Bahasa Indonesia). Keep these; they are shown only once:",
+        f"  admin         {admin.email} / {admin_password}   (reads Lingkar in English)",
         *[f"  facilitator   {f.email} / {facilitator_password}" for f in facilitators],
         f"  member        {FIRST_NAMES[0].lower()}{suffix}@member.example / {member_password}",
         f"  member        {FIRST_NAMES[1].lower()}{suffix}@member.example / {member_password}",

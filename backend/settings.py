@@ -13,6 +13,9 @@ from functools import lru_cache
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+# The languages Lingkar speaks (backend.domain.vocabulary.Language; kept here as plain codes so
+# reading the settings imports nothing else).
+LANGUAGE_CODES = ("en", "id")
 
 
 class ConfigurationError(RuntimeError):
@@ -35,6 +38,8 @@ class Settings:
     session_days: int = 14
     demo_data: bool = True
     debug: bool = False
+    # The language of pages and messages for someone who has chosen none (en, id).
+    default_language: str = "en"
 
     @property
     def is_sqlite(self) -> bool:
@@ -85,6 +90,12 @@ def load_settings() -> Settings:
         attempts = int(os.environ.get("LINGKAR_LOGIN_ATTEMPTS_PER_MINUTE", "10"))
     except ValueError as exc:
         raise ConfigurationError(f"a numeric LINGKAR_* setting is not a number: {exc}") from exc
+    default_language = os.environ.get("LINGKAR_DEFAULT_LANGUAGE", "").strip().lower() or "en"
+    if default_language not in LANGUAGE_CODES:
+        raise ConfigurationError(
+            f"LINGKAR_DEFAULT_LANGUAGE must be one of {', '.join(LANGUAGE_CODES)}, "
+            f"not {default_language!r}"
+        )
     return Settings(
         database_url=database_url,
         secret_key=os.environ.get("LINGKAR_SECRET_KEY", "").strip(),
@@ -100,6 +111,7 @@ def load_settings() -> Settings:
         login_attempts_per_minute=attempts,
         demo_data=_flag("LINGKAR_DEMO_DATA", True),
         debug=_flag("LINGKAR_DEBUG", False),
+        default_language=default_language,
     )
 
 

@@ -32,7 +32,15 @@ GROUP = frozenset({FACILITATOR, ADMIN})
 ADMIN_ONLY = frozenset({ADMIN})
 # Routes checked in their own tests because calling them changes who is logged in.
 OWN_TESTS = frozenset(
-    {"POST /api/v1/auth/login", "POST /login", "POST /logout", "POST /api/v1/auth/logout", "GET /"}
+    {
+        "POST /api/v1/auth/login",
+        "POST /login",
+        "POST /logout",
+        "POST /api/v1/auth/logout",
+        "GET /",
+        # The language switch needs a page's CSRF token first: tests/web/test_i18n.py.
+        "POST /language",
+    }
 )
 # Routes that exist only when the guides site has been built.
 SITE_ROUTES = frozenset({"GET /guides", "GET /guides/{file_path}", "HEAD /guides/{file_path}"})
@@ -99,6 +107,45 @@ MATRIX: dict[str, frozenset[str]] = {
     "GET /guides/{file_path}": PUBLIC,
     "HEAD /guides/{file_path}": PUBLIC,
     "GET /guides": PUBLIC,
+    # languages, accounts and follow-up (issue 11)
+    "PATCH /api/v1/me": LOGIN,
+    "POST /api/v1/me/password": LOGIN,
+    "POST /api/v1/users/{user_id}/temporary-password": ADMIN_ONLY,
+    "POST /api/v1/users/{user_id}/deactivate": ADMIN_ONLY,
+    "POST /api/v1/users/{user_id}/reactivate": ADMIN_ONLY,
+    "POST /api/v1/users/member-logins": ADMIN_ONLY,
+    "GET /api/v1/follow-up": STAFF,
+    "POST /api/v1/groups/{group_id}/members/{member_id}/contacts": GROUP,
+    "GET /static/swagger-ui/{file_path}": PUBLIC,
+    "HEAD /static/swagger-ui/{file_path}": PUBLIC,
+    "POST /language": PUBLIC,
+    "GET /language": PUBLIC,
+    "GET /logout": PUBLIC,
+    "GET /account/password": LOGIN,
+    "POST /account/password": LOGIN,
+    "GET /groups/{group_id}/rolls": GROUP,
+    "GET /groups/{group_id}/members": GROUP,
+    "GET /groups/{group_id}/enrol": GROUP,
+    "GET /groups/{group_id}/members/{member_id}/end": GROUP,
+    "POST /groups/{group_id}/facilitators": ADMIN_ONLY,
+    "GET /groups/{group_id}/facilitators": GROUP,
+    "POST /groups/{group_id}/facilitators/{user_id}/remove": ADMIN_ONLY,
+    "GET /groups/{group_id}/facilitators/{user_id}/remove": GROUP,
+    "GET /groups/{group_id}/sessions": GROUP,
+    "GET /groups/{group_id}/sessions/{session_id}/cancel": GROUP,
+    "GET /groups/{group_id}/sessions/{session_id}/reinstate": GROUP,
+    "GET /groups/{group_id}/sessions/{session_id}/reschedule": GROUP,
+    "POST /admin/users/{user_id}/temporary-password": ADMIN_ONLY,
+    "GET /admin/users/{user_id}/temporary-password": ADMIN_ONLY,
+    "POST /admin/users/{user_id}/deactivate": ADMIN_ONLY,
+    "GET /admin/users/{user_id}/deactivate": ADMIN_ONLY,
+    "POST /admin/users/{user_id}/reactivate": ADMIN_ONLY,
+    "GET /admin/users/{user_id}/reactivate": ADMIN_ONLY,
+    "POST /admin/member-logins": ADMIN_ONLY,
+    "GET /admin/member-logins": ADMIN_ONLY,
+    "GET /my/calendar-link/reset": MEMBER_ONLY,
+    "POST /follow-up/{group_id}/{member_id}/contacts": GROUP,
+    "GET /follow-up/{group_id}/{member_id}/contacts": STAFF,
 }
 
 # Bodies valid enough that a refusal can only come from the access rules.
@@ -128,6 +175,7 @@ BODIES: dict[str, Any] = {
         "member_id": "{spare_member_id}",
         "consent_given": True,
     },
+    "POST /api/v1/groups/{group_id}/members/{member_id}/contacts": {"outcome": "reached"},
 }
 FORMS: dict[str, dict[str, str]] = {
     "POST /groups/new": {
@@ -145,6 +193,7 @@ FORMS: dict[str, dict[str, str]] = {
         "time": "09:00",
     },
     "POST /sessions/{session_id}/roll": {},
+    "POST /follow-up/{group_id}/{member_id}/contacts": {"outcome": "reached"},
     "POST /admin/users": {
         "email": "y{n}@test.example",
         "display_name": "Y",
@@ -189,6 +238,8 @@ async def world(make_actor, member_actor, new_group, new_member, enrol, facilita
     await enrol(group["id"], member_record["id"])
     spare = await new_member()
     outsider = await make_actor("facilitator")
+    # An account the admin routes may deactivate and reset without logging anyone out.
+    spare_account = await make_actor("facilitator")
     start = datetime.now(UTC).replace(microsecond=0) - timedelta(days=7)
     rows = await Session.insert(
         Session(
@@ -217,6 +268,7 @@ async def world(make_actor, member_actor, new_group, new_member, enrol, facilita
         "session_id": rows[0]["id"],
         "file_path": "lingkar.css",
         "token": "not-a-real-token",
+        "user_id": spare_account.id,
     }
     yield clients, params
     await anonymous.aclose()

@@ -13,9 +13,21 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 
 from backend.accounts import service
 from backend.accounts.schemas import CurrentUser
+from backend.lib.i18n import N_
 from backend.settings import Settings
 
 SESSION_COOKIE = "lingkar_session"
+# What an account with a temporary password may still do: change it (or log out).
+PASSWORD_CHANGE_PATHS = frozenset(
+    {
+        "/api/v1/me",
+        "/api/v1/me/password",
+        "/api/v1/auth/logout",
+        "/account/password",
+        "/logout",
+        "/language",
+    }
+)
 
 
 class SessionAuthMiddleware(ASGIMiddleware):
@@ -65,7 +77,12 @@ def client_address(connection: ASGIConnection) -> str:
 def current_user(connection: ASGIConnection) -> CurrentUser:
     user = connection.scope.get("user")
     if user is None:
-        raise NotAuthorizedException("Log in to use this.", extra={"code": "not_logged_in"})
+        raise NotAuthorizedException(N_("Log in to use this."), extra={"code": "not_logged_in"})
+    if user.must_change_password and connection.scope["path"] not in PASSWORD_CHANGE_PATHS:
+        raise PermissionDeniedException(
+            N_("Choose a new password first: the one you logged in with was temporary."),
+            extra={"code": "password_change_required"},
+        )
     return user
 
 
@@ -76,19 +93,21 @@ async def requires_login(connection: ASGIConnection, _: BaseRouteHandler) -> Non
 async def requires_staff(connection: ASGIConnection, _: BaseRouteHandler) -> None:
     if not current_user(connection).is_staff:
         raise PermissionDeniedException(
-            "Only facilitators and admins can do this.", extra={"code": "staff_only"}
+            N_("Only facilitators and admins can do this."), extra={"code": "staff_only"}
         )
 
 
 async def requires_admin(connection: ASGIConnection, _: BaseRouteHandler) -> None:
     if not current_user(connection).is_admin:
-        raise PermissionDeniedException("Only admins can do this.", extra={"code": "admin_only"})
+        raise PermissionDeniedException(
+            N_("Only admins can do this."), extra={"code": "admin_only"}
+        )
 
 
 async def requires_member(connection: ASGIConnection, _: BaseRouteHandler) -> None:
     if current_user(connection).member_id is None:
         raise PermissionDeniedException(
-            "This is for members; your account has no member record.",
+            N_("This is for members; your account has no member record."),
             extra={"code": "members_only"},
         )
 

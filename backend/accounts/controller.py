@@ -1,13 +1,23 @@
 from __future__ import annotations
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Request, Response, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
 
 from backend.accounts import service
 from backend.accounts.auth import client_address, requires_admin, requires_login, session_cookie
-from backend.accounts.schemas import CurrentUser, LoginInput, UserCreate, UserList, UserRead
-from backend.lib.types import LimitParam, OffsetParam
+from backend.accounts.schemas import (
+    CurrentUser,
+    LoginInput,
+    MemberLogin,
+    MeUpdate,
+    PasswordChange,
+    TemporaryPassword,
+    UserCreate,
+    UserList,
+    UserRead,
+)
+from backend.lib.types import LimitParam, OffsetParam, UserId
 from backend.settings import Settings
 
 
@@ -57,6 +67,23 @@ class MeController(Controller):
     async def me(self, user: NamedDependency[CurrentUser]) -> CurrentUser:
         return user
 
+    @patch(
+        "/",
+        summary="Change my language",
+        description="`language` (`en` or `id`) is used for pages and API messages; `null` goes "
+        "back to the browser's `Accept-Language`.",
+    )
+    async def update_me(
+        self, user: NamedDependency[CurrentUser], data: JSONBody[MeUpdate]
+    ) -> CurrentUser:
+        return await service.set_language(user, data.language)
+
+    @post("/password", status_code=204, summary="Change my password")
+    async def change_password(
+        self, request: Request, user: NamedDependency[CurrentUser], data: JSONBody[PasswordChange]
+    ) -> None:
+        await service.change_password(user, data, request.scope.get("auth"))
+
 
 class UserController(Controller):
     path = "/api/v1/users"
@@ -70,3 +97,33 @@ class UserController(Controller):
     @post("/", summary="Create an admin or facilitator account (admins)")
     async def create_user(self, data: JSONBody[UserCreate]) -> UserRead:
         return await service.create_user(data)
+
+    @post(
+        "/{user_id:int}/temporary-password",
+        status_code=200,
+        summary="Give an account a temporary password (admins)",
+        description="The password is shown once and must be changed at the next login; the "
+        "account's login sessions end.",
+    )
+    async def reset_password(
+        self, user: NamedDependency[CurrentUser], user_id: UserId
+    ) -> TemporaryPassword:
+        return await service.reset_password(user, user_id)
+
+    @post("/{user_id:int}/deactivate", status_code=200, summary="Deactivate an account (admins)")
+    async def deactivate(self, user: NamedDependency[CurrentUser], user_id: UserId) -> UserRead:
+        return await service.set_active(user, user_id, False)
+
+    @post("/{user_id:int}/reactivate", status_code=200, summary="Reactivate an account (admins)")
+    async def reactivate(self, user: NamedDependency[CurrentUser], user_id: UserId) -> UserRead:
+        return await service.set_active(user, user_id, True)
+
+    @post(
+        "/member-logins",
+        summary="Give a member on record a login (admins)",
+        description="Returns a temporary password, shown once, to be changed at first login.",
+    )
+    async def member_login(
+        self, user: NamedDependency[CurrentUser], data: JSONBody[MemberLogin]
+    ) -> TemporaryPassword:
+        return await service.give_member_login(user, data)

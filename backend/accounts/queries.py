@@ -9,17 +9,29 @@ from backend.accounts.tables import AuthSession, User
 from backend.db import SQL, Connection, Reader, convert
 
 _USER_COLUMNS = (
-    "u.id, u.email, u.display_name, u.role, u.member AS member_id, u.is_active, u.created_at"
+    "u.id, u.email, u.display_name, u.role, u.member AS member_id, u.is_active, u.created_at, "
+    "u.language, u.must_change_password"
 )
 
 USER_FOR_TOKEN = SQL(
-    "SELECT u.id, u.email, u.display_name, u.role, u.member AS member_id "
+    "SELECT u.id, u.email, u.display_name, u.role, u.member AS member_id, u.language, "
+    "u.must_change_password "
     'FROM auth_session s JOIN app_user u ON u.id = s."user" '
     "WHERE s.token_hash = {} AND s.expires_at > {} AND u.is_active"
 )
 USER_BY_EMAIL = SQL(
     "SELECT u.id, u.email, u.display_name, u.role, u.member AS member_id, u.is_active, "
-    "u.password_hash FROM app_user u WHERE u.email = {}"
+    "u.language, u.must_change_password, u.password_hash FROM app_user u WHERE u.email = {}"
+)
+PASSWORD_HASH = SQL("SELECT password_hash FROM app_user WHERE id = {}")
+MEMBER_FOR_LOGIN = SQL(
+    "SELECT m.id, m.display_name, m.email, m.language, "
+    "(SELECT u.id FROM app_user u WHERE u.member = m.id) AS user_id FROM member m WHERE m.id = {}"
+)
+MEMBERS_WITHOUT_LOGIN = SQL(
+    "SELECT m.id, m.display_name, m.email FROM member m "
+    "WHERE NOT EXISTS (SELECT 1 FROM app_user u WHERE u.member = m.id) "
+    "ORDER BY m.display_name, m.id LIMIT {}"
 )
 USERS_PAGE = SQL(f"SELECT {_USER_COLUMNS} FROM app_user u ORDER BY u.id LIMIT {{}} OFFSET {{}}")
 USERS_COUNT = SQL("SELECT COUNT(*) AS n FROM app_user")
@@ -50,6 +62,8 @@ async def insert_user(
     password_hash: str,
     member_id: int | None,
     created_at: datetime,
+    language: str | None = None,
+    must_change_password: bool = False,
 ) -> UserRead:
     rows = await db.fetch(
         User.insert(
@@ -61,6 +75,8 @@ async def insert_user(
                 is_active=True,
                 member=member_id,
                 created_at=created_at,
+                language=language,
+                must_change_password=must_change_password,
             )
         ).returning(User.id)
     )
@@ -70,6 +86,50 @@ async def insert_user(
 async def user(db: Connection, user_id: int) -> UserRead:
     row = await db.fetch_one(USER_BY_ID, user_id)
     return convert(row, UserRead)
+
+
+async def find_user(db: Connection, user_id: int) -> UserRead | None:
+    row = await db.fetch_one(USER_BY_ID, user_id)
+    return None if row is None else convert(row, UserRead)
+
+
+async def password_hash(db: Connection, user_id: int) -> str | None:
+    return await db.fetch_value(PASSWORD_HASH, user_id)
+
+
+async def set_language(db: Connection, user_id: int, language: str | None) -> None:
+    await db.execute(User.update({User.language: language}).where(User.id == user_id))
+
+
+async def set_password(
+    db: Connection, user_id: int, password_hash: str, *, must_change: bool
+) -> None:
+    await db.execute(
+        User.update(
+            {User.password_hash: password_hash, User.must_change_password: must_change}
+        ).where(User.id == user_id)
+    )
+
+
+async def set_active(db: Connection, user_id: int, active: bool) -> None:
+    await db.execute(User.update({User.is_active: active}).where(User.id == user_id))
+
+
+async def end_sessions(db: Connection, user_id: int, *, keep: str | None = None) -> None:
+    """End every login session of the account (but ``keep``, a token hash, if given)."""
+    query = AuthSession.delete().where(AuthSession.user == user_id)
+    if keep is not None:
+        query = query.where(AuthSession.token_hash != keep)
+    await db.execute(query)
+
+
+async def member_for_login(db: Connection, member_id: int) -> dict | None:
+    """The member record ``{id, display_name, email, language, user_id}``."""
+    return await db.fetch_one(MEMBER_FOR_LOGIN, member_id)
+
+
+async def members_without_login(db: Connection, limit: int) -> list[dict]:
+    return await db.fetch(MEMBERS_WITHOUT_LOGIN, limit)
 
 
 async def users_page(db: Connection, limit: int, offset: int) -> tuple[list[UserRead], int]:

@@ -9,9 +9,18 @@ from datetime import timedelta
 
 from backend.accounts import queries, throttle
 from backend.accounts.passwords import hash_password_async, verify_password_async
-from backend.accounts.schemas import CurrentUser, UserCreate, UserList, UserRead
+from backend.accounts.schemas import (
+    CurrentUser,
+    MemberLogin,
+    PasswordChange,
+    TemporaryPassword,
+    UserCreate,
+    UserList,
+    UserRead,
+)
 from backend.db import Connection, database
-from backend.lib.errors import Conflict, Unauthenticated
+from backend.domain.vocabulary import Role
+from backend.lib.errors import Conflict, Invalid, NotFound, Unauthenticated
 from backend.lib.i18n import N_
 from backend.lib.moments import now
 from backend.lib.types import EMAIL_PATTERN
@@ -66,6 +75,8 @@ async def add_user(
     role: str,
     password_hash: str,
     member_id: int | None = None,
+    language: str | None = None,
+    must_change_password: bool = False,
 ) -> UserRead:
     """Insert an account inside the caller's write transaction; 409 when the email is taken."""
     email = normalise_email(email)
@@ -84,6 +95,8 @@ async def add_user(
         password_hash=password_hash,
         member_id=member_id,
         created_at=now(),
+        language=language,
+        must_change_password=must_change_password,
     )
 
 
@@ -120,6 +133,8 @@ async def login(
         display_name=row["display_name"],
         role=row["role"],
         member_id=row["member_id"],
+        language=row["language"],
+        must_change_password=bool(row["must_change_password"]),
     )
     return token, user
 
@@ -131,3 +146,121 @@ async def logout(token: str) -> None:
 
 async def user_for_token(token: str) -> CurrentUser | None:
     return await queries.user_for_token(database(), token_digest(token), now())
+
+
+# ---------------------------------------------------------------------------- one's own account
+
+
+async def set_language(user: CurrentUser, language: str | None) -> CurrentUser:
+    """Save the language the person reads Lingkar in (``None``: the browser's again)."""
+    async with database().write() as db:
+        await queries.set_language(db, user.id, language)
+    return CurrentUser(**{**_fields(user), "language": language})
+
+
+def _fields(user: CurrentUser) -> dict:
+    return {f: getattr(user, f) for f in user.__struct_fields__}
+
+
+async def change_password(user: CurrentUser, data: PasswordChange, token: str | None) -> None:
+    """Change one's own password (the current one must be right); the other login sessions of
+    the account end, this one stays."""
+    async with database().read() as db:
+        current_hash = await queries.password_hash(db, user.id)
+    if not await verify_password_async(current_hash, data.current_password):
+        raise Invalid(
+            N_("The current password is not right."),
+            field="current_password",
+            code="wrong_password",
+        )
+    if data.new_password == data.current_password:
+        raise Invalid(
+            N_("Choose a new password, different from the current one."),
+            field="new_password",
+            code="same_password",
+        )
+    new_hash = await hash_password_async(data.new_password)
+    async with database().write() as db:
+        await queries.set_password(db, user.id, new_hash, must_change=False)
+        await queries.end_sessions(db, user.id, keep=token_digest(token) if token else None)
+
+
+# ---------------------------------------------------------------------------- admins
+
+
+TEMPORARY_PASSWORD_BYTES = 9
+
+
+def temporary_password() -> str:
+    """Twelve characters a person can read out and type on a phone."""
+    return secrets.token_urlsafe(TEMPORARY_PASSWORD_BYTES)
+
+
+async def _account(db: Connection, user_id: int) -> UserRead:
+    found = await queries.find_user(db, user_id)
+    if found is None:
+        raise NotFound(N_("No account with id {id}."), params={"id": user_id}, code="no_account")
+    return found
+
+
+async def reset_password(admin: CurrentUser, user_id: int) -> TemporaryPassword:
+    """A temporary password for the account, shown once; it must be changed at the next login,
+    and the account's login sessions end now."""
+    password = temporary_password()
+    password_hash = await hash_password_async(password)
+    async with database().write() as db:
+        account = await _account(db, user_id)
+        await queries.set_password(db, user_id, password_hash, must_change=True)
+        await queries.end_sessions(db, user_id)
+    return TemporaryPassword(user_id=user_id, email=account.email, temporary_password=password)
+
+
+async def set_active(admin: CurrentUser, user_id: int, active: bool) -> UserRead:
+    """Deactivate an account (its login sessions end at once, in the same transaction) or
+    reactivate it. Admins cannot deactivate themselves."""
+    if not active and user_id == admin.id:
+        raise Invalid(
+            N_("You cannot deactivate your own account."), field="user_id", code="own_account"
+        )
+    async with database().write() as db:
+        await _account(db, user_id)
+        await queries.set_active(db, user_id, active)
+        if not active:
+            await queries.end_sessions(db, user_id)
+        return await queries.user(db, user_id)
+
+
+async def give_member_login(admin: CurrentUser, data: MemberLogin) -> TemporaryPassword:
+    """A login for a member on record, with a temporary password shown once."""
+    email = normalise_email(data.email)
+    password = temporary_password()
+    password_hash = await hash_password_async(password)
+    async with database().write() as db:
+        member = await queries.member_for_login(db, data.member_id)
+        if member is None:
+            raise NotFound(
+                N_("No member with id {id}."), params={"id": data.member_id}, code="no_member"
+            )
+        if member["user_id"] is not None:
+            raise Conflict(
+                N_("{name} can already log in."),
+                params={"name": member["display_name"]},
+                field="member_id",
+                code="member_has_login",
+            )
+        created = await add_user(
+            db,
+            email=email,
+            display_name=member["display_name"],
+            role=Role.MEMBER,
+            password_hash=password_hash,
+            member_id=data.member_id,
+            language=member["language"],
+            must_change_password=True,
+        )
+    return TemporaryPassword(user_id=created.id, email=email, temporary_password=password)
+
+
+async def members_without_login(limit: int = 500) -> list[dict]:
+    async with database().read() as db:
+        return await queries.members_without_login(db, limit)

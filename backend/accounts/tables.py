@@ -13,6 +13,10 @@ class User(Table, tablename="app_user"):
     is_active = Boolean(default=True)
     member = ForeignKey("Member", on_delete=OnDelete.set_null, null=True, unique=True)
     created_at = Timestamptz()
+    # The language pages and messages use for this account (en, id); null: not chosen yet.
+    language = Varchar(length=8, null=True, default=None)
+    # Set when an admin gives a temporary password: it must be changed at the next login.
+    must_change_password = Boolean(default=False)
 
 
 class AuthSession(Table, tablename="auth_session"):

@@ -18,10 +18,10 @@ from backend.lib.purposes import from_mask
 from backend.scheduling import service as scheduling
 
 NOTES = (
-    "Shared a difficult week; check in before next session.",
-    "Helped a newer member settle in.",
-    "Asked about transport support.",
-    "Quiet today but stayed to the end.",
+    "Minggu ini berat baginya; sapa sebelum pertemuan berikutnya.",
+    "Membantu anggota baru menyesuaikan diri.",
+    "Bertanya tentang bantuan ongkos transportasi.",
+    "Pendiam hari ini, tetapi tetap sampai selesai.",
 )
 
 

@@ -82,7 +82,7 @@ RECENT_SESSIONS = SQL(
     'WHERE s."group" = {} AND s.starts_at <= {} '
     "ORDER BY s.starts_at DESC, s.id DESC LIMIT {}"
 )
-GROUP_NAMES = SQL("SELECT id, name FROM work_group WHERE id IN_IDS({})")
+GROUP_NAMES = SQL("SELECT id, name, timezone FROM work_group WHERE id IN_IDS({})")
 
 
 async def eligible_members(db: Connection, group_id: int, day: date) -> list[dict[str, Any]]:
@@ -250,3 +250,11 @@ async def group_names(db: Connection, group_ids: list[int]) -> dict[int, str]:
         return {}
     rows = await db.fetch(GROUP_NAMES, db.ids(group_ids))
     return {r["id"]: r["name"] for r in rows}
+
+
+async def group_labels(db: Connection, group_ids: list[int]) -> dict[int, dict[str, str]]:
+    """``{id: {name, timezone}}`` of the groups."""
+    if not group_ids:
+        return {}
+    rows = await db.fetch(GROUP_NAMES, db.ids(group_ids))
+    return {r["id"]: {"name": r["name"], "timezone": r["timezone"]} for r in rows}

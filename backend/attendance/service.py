@@ -347,3 +347,9 @@ async def roll_sheet(user: CurrentUser, session_id: int) -> RollSheet:
 async def group_names(group_ids: list[int]) -> dict[int, str]:
     async with database().read() as db:
         return await queries.group_names(db, group_ids)
+
+
+async def group_labels(group_ids: list[int]) -> dict[int, dict[str, str]]:
+    """The groups' names and time zones (to show a member's records in local time)."""
+    async with database().read() as db:
+        return await queries.group_labels(db, group_ids)

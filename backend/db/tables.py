@@ -5,6 +5,7 @@ from piccolo.table import Table
 from backend.accounts.tables import AuthSession, LoginThrottle, User
 from backend.attendance.tables import Attendance, AttendanceAudit
 from backend.figures.tables import AttendanceFact, MemberGroupFigures, SessionFigures
+from backend.followup.tables import FollowUpContact
 from backend.groups.tables import Group, GroupFacilitator, Member, Membership
 from backend.scheduling.tables import CalendarToken, Series, Session
 
@@ -24,4 +25,5 @@ ALL_TABLES: tuple[type[Table], ...] = (
     MemberGroupFigures,
     SessionFigures,
     LoginThrottle,
+    FollowUpContact,
 )

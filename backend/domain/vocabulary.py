@@ -22,6 +22,12 @@ class Purpose:
     title_id: str
     summary_id: str
 
+    def title_in(self, language: str) -> str:
+        return self.title_id if language == "id" else self.title
+
+    def summary_in(self, language: str) -> str:
+        return self.summary_id if language == "id" else self.summary
+
 
 PURPOSES: tuple[Purpose, ...] = (
     Purpose(
@@ -153,6 +159,13 @@ class Participation(StrEnum):
     LED = "led"
 
 
+class Language(StrEnum):
+    """The languages Lingkar speaks (a catalog in backend/locales for each)."""
+
+    EN = "en"
+    ID = "id"
+
+
 class Role(StrEnum):
     ADMIN = "admin"
     FACILITATOR = "facilitator"
@@ -165,6 +178,12 @@ STATUSES: tuple[str, ...] = tuple(s.value for s in AttendanceStatus)
 ATTENDED_STATUSES: frozenset[str] = frozenset({AttendanceStatus.PRESENT, AttendanceStatus.LATE})
 PARTICIPATION_LEVELS: tuple[str, ...] = tuple(p.value for p in Participation)
 ROLES: tuple[str, ...] = tuple(r.value for r in Role)
+
+
+def in_language(labels: tuple[str, str], language: str) -> str:
+    """The label of an (English, Indonesian) pair in ``language``."""
+    return labels[1] if language == Language.ID else labels[0]
+
 
 GROUP_KIND_LABELS: dict[str, tuple[str, str]] = {
     "support": ("Support group", "Kelompok dukungan"),
@@ -197,6 +216,13 @@ PHASE_LABELS: dict[str, tuple[str, str]] = {
     "monitoring": ("Monitoring", "Pemantauan"),
     "evaluation": ("Evaluation", "Evaluasi"),
     "termination": ("Termination", "Terminasi"),
+}
+
+
+ROLE_LABELS: dict[str, tuple[str, str]] = {
+    Role.ADMIN: ("Admin", "Admin"),
+    Role.FACILITATOR: ("Facilitator", "Fasilitator"),
+    Role.MEMBER: ("Member", "Anggota"),
 }
 
 
@@ -238,3 +264,20 @@ STAFF_ROLES: frozenset[str] = frozenset({Role.ADMIN, Role.FACILITATOR})
 # Memberships whose dates decide who counts for a held session.
 COUNTING_MEMBERSHIPS: tuple[str, ...] = (MembershipStatus.ACTIVE, MembershipStatus.ENDED)
 OPEN_MEMBERSHIPS: tuple[str, ...] = (MembershipStatus.ACTIVE, MembershipStatus.WAITLISTED)
+
+
+class ContactOutcome(StrEnum):
+    """What came of contacting a member on the follow-up list."""
+
+    REACHED = "reached"
+    NO_ANSWER = "no-answer"
+    MOVED_AWAY = "moved-away"
+    OTHER = "other"
+
+
+CONTACT_OUTCOME_LABELS: dict[str, tuple[str, str]] = {
+    ContactOutcome.REACHED: ("Reached", "Terhubung"),
+    ContactOutcome.NO_ANSWER: ("No answer", "Tidak menjawab"),
+    ContactOutcome.MOVED_AWAY: ("Moved away", "Sudah pindah"),
+    ContactOutcome.OTHER: ("Other", "Lainnya"),
+}

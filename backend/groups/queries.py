@@ -83,6 +83,7 @@ async def insert_member(
     phone_key: str | None,
     created_at: datetime,
     created_by: int | None,
+    language: str | None = None,
 ) -> int:
     rows = await db.fetch(
         Member.insert(
@@ -93,6 +94,7 @@ async def insert_member(
                 phone_key=phone_key,
                 created_at=created_at,
                 created_by=created_by,
+                language=language,
             )
         ).returning(Member.id)
     )

@@ -6,8 +6,9 @@ from typing import Annotated
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
-from backend.domain.vocabulary import GroupKind, MembershipStatus, Phase
+from backend.domain.vocabulary import GroupKind, Language, MembershipStatus, Phase
 from backend.lib.errors import RuleBroken
+from backend.lib.i18n import N_
 from backend.lib.types import (
     MAX_ID,
     Capacity,
@@ -53,10 +54,14 @@ class MemberCreate(Input):
     email: Email | None = None
     phone: Phone | None = None
     password: Password | None = None
+    # The language messages to this person are written in (a follow-up message, say).
+    language: Language | None = None
 
     def __post_init__(self) -> None:
         if self.password is not None and self.email is None:
-            raise RuleBroken("email: a member who can log in needs an email as well as a password")
+            raise RuleBroken(
+                "email", N_("A member who can log in needs an email as well as a password.")
+            )
 
 
 class MemberRead(Output):
@@ -144,7 +149,7 @@ class EnrolmentCreate(Input):
     def __post_init__(self) -> None:
         given = [f for f in ("member_id", "email", "phone") if getattr(self, f) is not None]
         if len(given) != 1:
-            raise RuleBroken("member_id: name the member by member_id, email or phone (one)")
+            raise RuleBroken("member_id", N_("Name the member by member_id, email or phone (one)."))
 
 
 class NewPersonEnrolment(Input):

@@ -88,6 +88,7 @@ async def _add_member(db: Connection, user: CurrentUser, data: MemberCreate) -> 
         phone_key=phone_key(data.phone),
         created_at=now(),
         created_by=user.id,
+        language=data.language,
     )
     if data.password is not None and email is not None:
         await accounts.add_user(
@@ -97,6 +98,7 @@ async def _add_member(db: Connection, user: CurrentUser, data: MemberCreate) -> 
             role=Role.MEMBER,
             password_hash=await hash_password_async(data.password),
             member_id=member_id,
+            language=data.language,
         )
     return member_id
 
@@ -231,6 +233,41 @@ async def update_group(user: CurrentUser, group_id: int, data: GroupUpdate) -> G
             await _fill_free_places(db, group_id, group.timezone)
         if data.timezone is not UNSET and data.timezone != group.timezone:
             await figures.group_changed(db, group_id)
+        return await queries.group(db, group_id)
+
+
+async def change_facilitator(
+    user: CurrentUser, group_id: int, facilitator_id: int, *, assigned: bool
+) -> GroupRead:
+    """Assign a facilitator (an active admin or facilitator account) to the group, or remove
+    one; a group keeps at least one facilitator."""
+    async with database().write() as db:
+        await access.group(db, user, group_id)
+        ids = await queries.facilitator_ids(db, group_id)
+        if assigned:
+            if facilitator_id in ids:
+                raise Conflict(
+                    N_("This person already facilitates the group."),
+                    field="facilitator_ids",
+                    code="already_facilitator",
+                )
+            await _check_facilitators(db, [facilitator_id])
+            ids.append(facilitator_id)
+        else:
+            if facilitator_id not in ids:
+                raise NotFound(
+                    N_("This person does not facilitate the group."),
+                    field="facilitator_ids",
+                    code="not_facilitator",
+                )
+            if len(ids) == 1:
+                raise Invalid(
+                    N_("A group needs at least one facilitator."),
+                    field="facilitator_ids",
+                    code="no_facilitator",
+                )
+            ids.remove(facilitator_id)
+        await queries.set_facilitators(db, group_id, ids)
         return await queries.group(db, group_id)
 
 

@@ -22,6 +22,8 @@ class Member(Table, tablename="member"):
     phone_key = Varchar(length=20, null=True, default=None)
     created_at = Timestamptz()
     created_by = ForeignKey(User, on_delete=OnDelete.set_null, null=True)
+    # The language messages to this person are written in (en, id); null: the reader's.
+    language = Varchar(length=8, null=True, default=None)
 
 
 class Group(Table, tablename="work_group"):

@@ -11,15 +11,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from backend.lib.i18n import N_
+
 
 class RuleBroken(ValueError):
-    """A rule across the fields of a request body, raised by its struct's ``__post_init__``
-    with ``"field: message"``: the body has the right shape but breaks a rule (422)."""
+    """A rule across the fields of a request body, raised by its struct's ``__post_init__``:
+    the body has the right shape but breaks a rule (422). ``message`` is a catalog message."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
 
 
 class LingkarError(Exception):
     status_code: ClassVar[int] = 400
-    title: ClassVar[str] = "Bad request"
+    title: ClassVar[str] = N_("Bad request")
     default_code: ClassVar[str] = "bad_request"
 
     def __init__(
@@ -47,31 +54,31 @@ class BadRequest(LingkarError):
 
 class NotFound(LingkarError):
     status_code = 404
-    title = "Not found"
+    title = N_("Not found")
     default_code = "not_found"
 
 
 class Forbidden(LingkarError):
     status_code = 403
-    title = "Forbidden"
+    title = N_("Forbidden")
     default_code = "forbidden"
 
 
 class Unauthenticated(LingkarError):
     status_code = 401
-    title = "Not logged in"
+    title = N_("Not logged in")
     default_code = "not_logged_in"
 
 
 class Conflict(LingkarError):
     status_code = 409
-    title = "Conflict"
+    title = N_("Conflict")
     default_code = "conflict"
 
 
 class PreconditionFailed(LingkarError):
     status_code = 412
-    title = "Precondition failed"
+    title = N_("Precondition failed")
     default_code = "stale_version"
 
 
@@ -79,13 +86,13 @@ class Invalid(LingkarError):
     """Input that is well-formed but breaks a rule (unknown member, purpose not declared...)."""
 
     status_code = 422
-    title = "Invalid input"
+    title = N_("Invalid input")
     default_code = "invalid"
 
 
 class TooManyRequests(LingkarError):
     status_code = 429
-    title = "Too many requests"
+    title = N_("Too many requests")
     default_code = "too_many_requests"
 
     def __init__(self, detail: str, *, retry_after: int, **kwargs: Any) -> None:
@@ -100,5 +107,5 @@ class TooManyRequests(LingkarError):
 
 class Unavailable(LingkarError):
     status_code = 503
-    title = "Service unavailable"
+    title = N_("Service unavailable")
     default_code = "busy"

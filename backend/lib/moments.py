@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from backend.lib.errors import BadRequest, Invalid
+from backend.lib.i18n import N_
 
 MIN_YEAR = 1900
 MAX_YEAR = 2200
@@ -27,7 +28,8 @@ _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 def _out_of_range(field: str) -> Invalid:
     return Invalid(
-        f"{field} must be between the years {MIN_YEAR} and {MAX_YEAR}.",
+        N_("{field} must be between the years {min} and {max}."),
+        params={"field": field, "min": MIN_YEAR, "max": MAX_YEAR},
         field=field,
         code="time_out_of_range",
     )
@@ -61,14 +63,20 @@ def parse_moment(text: str | None, field: str, zone: ZoneInfo | None = None) -> 
         return None
     if not _ISO_DATETIME.match(text.strip()):
         raise BadRequest(
-            f"{field} is not a time; use ISO 8601, for example 2026-11-24T00:30:00+07:00.",
+            N_("{field} is not a time; use ISO 8601, for example 2026-11-24T00:30:00+07:00."),
+            params={"field": field},
             field=field,
             code="not_a_time",
         )
     try:
         value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     except ValueError as exc:
-        raise BadRequest(f"{field} is not a valid time.", field=field, code="not_a_time") from exc
+        raise BadRequest(
+            N_("{field} is not a valid time."),
+            params={"field": field},
+            field=field,
+            code="not_a_time",
+        ) from exc
     return utc_moment(value, field, zone)
 
 
@@ -77,11 +85,21 @@ def parse_date(text: str | None, field: str) -> date | None:
     if text is None:
         return None
     if not _ISO_DATE.match(text.strip()):
-        raise BadRequest(f"{field} is not a date; use YYYY-MM-DD.", field=field, code="not_a_date")
+        raise BadRequest(
+            N_("{field} is not a date; use YYYY-MM-DD."),
+            params={"field": field},
+            field=field,
+            code="not_a_date",
+        )
     try:
         value = date.fromisoformat(text.strip())
     except ValueError as exc:
-        raise BadRequest(f"{field} is not a valid date.", field=field, code="not_a_date") from exc
+        raise BadRequest(
+            N_("{field} is not a valid date."),
+            params={"field": field},
+            field=field,
+            code="not_a_date",
+        ) from exc
     return bounded_date(value, field)
 
 

@@ -22,25 +22,35 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from backend.db.connections import DatabaseBusy
 from backend.lib.errors import LingkarError, RuleBroken
-from backend.lib.i18n import format_message
+from backend.lib.i18n import N_, format_message, translate
+from backend.lib.validation import classify
 
 logger = logging.getLogger("lingkar")
 
 PROBLEM_JSON = "application/problem+json"
 TITLES = {
-    400: "Invalid request",
-    401: "Not logged in",
-    403: "Forbidden",
-    404: "Not found",
-    405: "Method not allowed",
-    409: "Conflict",
-    412: "Precondition failed",
-    413: "Request too large",
-    415: "Unsupported media type",
-    422: "Invalid input",
-    429: "Too many requests",
-    503: "Service unavailable",
+    400: N_("Invalid request"),
+    401: N_("Not logged in"),
+    403: N_("Forbidden"),
+    404: N_("Not found"),
+    405: N_("Method not allowed"),
+    409: N_("Conflict"),
+    412: N_("Precondition failed"),
+    413: N_("Request too large"),
+    415: N_("Unsupported media type"),
+    422: N_("Invalid input"),
+    429: N_("Too many requests"),
+    503: N_("Service unavailable"),
 }
+# Litestar's own details, so that they too reach the reader in their language.
+FRAMEWORK_DETAILS = (
+    N_("Not Found"),
+    N_("Method Not Allowed"),
+    N_("Request Entity Too Large"),
+    N_("Unsupported Media Type"),
+    N_("Too Many Requests"),
+    N_("CSRF token verification failed"),
+)
 CODES = {
     400: "bad_request",
     401: "not_logged_in",
@@ -55,6 +65,10 @@ CODES = {
 
 def request_language(request: Request) -> str:
     return request.scope.get("language", "en")
+
+
+def title(status: int, request: Request, default: str = "Request failed") -> str:
+    return translate(TITLES.get(status, default), request_language(request))
 
 
 def problem(
@@ -88,10 +102,11 @@ def _log_client_error(request: Request, status: int, code: str) -> None:
 
 def lingkar_error_handler(request: Request, exc: LingkarError) -> Response:
     _log_client_error(request, exc.status_code, exc.code)
-    detail = format_message(exc.detail, exc.params, request_language(request))
+    language = request_language(request)
+    detail = format_message(exc.detail, exc.params, language)
     return problem(
         exc.status_code,
-        exc.title,
+        translate(exc.title, language),
         detail,
         code=exc.code,
         field=exc.field,
@@ -137,15 +152,34 @@ def broken_rule(exc: BaseException) -> RuleBroken | None:
 
 
 def validation_error_handler(request: Request, exc: ValidationException) -> Response:
-    """Malformed or mistyped input: 400, naming the field; a rule across fields: 422."""
+    """Malformed or mistyped input: 400, naming the field, with a stable code
+    (``capacity_out_of_range``) and a detail in the reader's language; a body of the right
+    shape that breaks a rule across its fields: 422."""
     field, message = validation_field(exc)
-    if broken_rule(exc) is not None:
+    language = request_language(request)
+    rule = broken_rule(exc)
+    if rule is not None:
         _log_client_error(request, 422, "rule_broken")
-        return problem(422, TITLES[422], message, code="rule_broken", field=field)
-    _log_client_error(request, 400, "invalid_field")
+        return problem(
+            422,
+            title(422, request),
+            translate(rule.message, language),
+            code="rule_broken",
+            field=rule.field,
+        )
     if field is None and message.strip("'\"") == "data":
-        return problem(400, TITLES[400], "A JSON request body is required.", code="body_required")
-    return problem(400, TITLES[400], message, code="invalid_field", field=field)
+        _log_client_error(request, 400, "body_required")
+        return problem(
+            400,
+            title(400, request),
+            translate(N_("A JSON request body is required."), language),
+            code="body_required",
+        )
+    refusal = classify(field, message)
+    _log_client_error(request, 400, refusal.code)
+    return problem(
+        400, title(400, request), refusal.message(language), code=refusal.code, field=field
+    )
 
 
 def http_error_handler(request: Request, exc: HTTPException) -> Response:
@@ -158,8 +192,8 @@ def http_error_handler(request: Request, exc: HTTPException) -> Response:
     _log_client_error(request, status, code)
     return problem(
         status,
-        TITLES.get(status, "Request failed"),
-        str(exc.detail),
+        title(status, request),
+        translate(str(exc.detail), request_language(request)),
         code=code,
         headers=dict(exc.headers or {}),
         **extra,
@@ -170,8 +204,8 @@ def busy_handler(request: Request, exc: DatabaseBusy) -> Response:
     logger.warning("%s %s -> 503: %s", request.method, request.url.path, exc)
     return problem(
         503,
-        TITLES[503],
-        "Lingkar is busy; try again in a moment.",
+        title(503, request),
+        translate(N_("Lingkar is busy; try again in a moment."), request_language(request)),
         code="busy",
         headers={"Retry-After": "2"},
     )
@@ -181,8 +215,8 @@ def internal_error_handler(request: Request, exc: Exception) -> Response:
     logger.exception("unhandled error on %s %s", request.method, request.url.path)
     return problem(
         HTTP_500_INTERNAL_SERVER_ERROR,
-        "Internal server error",
-        "Something went wrong on our side.",
+        translate(N_("Internal server error"), request_language(request)),
+        translate(N_("Something went wrong on our side."), request_language(request)),
         code="internal_error",
     )
 

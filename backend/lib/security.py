@@ -6,15 +6,16 @@ from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-# The schema browsers load their scripts from a CDN; every other page is same-origin only.
+# Every page, the schema browser included (its scripts are served by Lingkar), is same-origin
+# only.
 DEFAULT_CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
     "script-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'self'; "
     "form-action 'self'"
 )
 SCHEMA_CSP = (
-    "default-src 'self' https:; img-src 'self' data: https:; style-src 'self' 'unsafe-inline' "
-    "https:; script-src 'self' 'unsafe-inline' https:; frame-ancestors 'none'"
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+    "script-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'self'"
 )
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 import msgspec
-from litestar import Controller, Response, get
+from litestar import Controller, Request, Response, get
 
 from backend.domain.vocabulary import PURPOSES
 from backend.lib.types import Output
@@ -24,8 +24,8 @@ def purposes_json(language: str) -> bytes:
             PurposeRead(
                 code=p.code,
                 number=p.number,
-                title=p.title_id if language == "id" else p.title,
-                summary=p.summary_id if language == "id" else p.summary,
+                title=p.title_in(language),
+                summary=p.summary_in(language),
             )
             for p in PURPOSES
         ]
@@ -40,7 +40,14 @@ class PurposeController(Controller):
     @get(
         "/",
         summary="The six Toseland-Rivas group purposes, in the source's order",
-        response_headers={"Cache-Control": "public, max-age=3600"},
+        description="Titles and summaries in the reader's language: `?lang=` (en, id), else "
+        "the saved choice of a logged-in user, else `Accept-Language`.",
+        response_headers={"Cache-Control": "public, max-age=3600", "Vary": "Accept-Language"},
     )
-    async def list_purposes(self) -> Response[list[PurposeRead]]:
-        return Response(purposes_json("en"), media_type="application/json")
+    async def list_purposes(self, request: Request) -> Response[list[PurposeRead]]:
+        language = request.scope.get("language", "en")
+        return Response(
+            purposes_json(language),
+            media_type="application/json",
+            headers={"Content-Language": language},
+        )

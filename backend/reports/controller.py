@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from litestar import Controller, Response, get
+from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 
@@ -52,18 +52,26 @@ class ReportController(Controller):
     @get(
         "/attendance.csv",
         summary="Attendance as CSV: one row per member and held session",
+        description=(
+            "Codes (status, participation, purposes) and the UTC start for tools; the local "
+            "date and time in the group's zone and the status and purpose titles in the "
+            "reader's language (`?lang=`, `Accept-Language`) for people."
+        ),
         media_type="text/csv",
         response_description="UTF-8 CSV with a byte-order mark",
     )
     async def csv_export(
         self,
+        request: Request,
         user: NamedDependency[CurrentUser],
         group_id: GroupId,
         notes: Annotated[
             int, QueryParameter(ge=0, le=1, description="1 adds the confidential note column")
         ] = 0,
     ) -> Response[bytes]:
-        body = await service.csv_document(user, group_id, notes=bool(notes))
+        body = await service.csv_document(
+            user, group_id, notes=bool(notes), language=request.scope.get("language", "en")
+        )
         return Response(
             content=body,
             media_type="text/csv",

@@ -45,11 +45,13 @@ class FollowUp(Output):
     member_id: int
     display_name: str
     # "absence-streak": absent from the last two or more held sessions in a row;
-    # "low-recent-rate": attended fewer than half of their last (up to) four held sessions.
+    # "low-recent-rate": attended fewer than half of their last (up to) four held sessions,
+    # excused ones set aside (see backend.followup.service.reasons).
     reasons: list[str]
     absence_streak: int
     recent_held: int
     recent_attended: int
+    recent_excused: int = 0
 
 
 class GroupReport(Output):

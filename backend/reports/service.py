@@ -11,12 +11,19 @@ from __future__ import annotations
 import csv
 import io
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from backend import access
 from backend.accounts.schemas import CurrentUser
 from backend.db import database
-from backend.domain.vocabulary import PURPOSES, FollowUpReason
+from backend.domain.vocabulary import (
+    PURPOSES,
+    PURPOSES_BY_CODE,
+    STATUS_LABELS,
+    in_language,
+)
 from backend.figures import service as figures
+from backend.followup import service as followup
 from backend.lib.errors import Invalid
 from backend.lib.i18n import N_
 from backend.lib.moments import as_date, as_utc, bounded_date, local_midnight_utc, now
@@ -31,8 +38,6 @@ from backend.reports.schemas import (
     SessionFigures,
 )
 
-STREAK_FOR_FOLLOW_UP = 2
-LOW_RATE = 0.5
 _EARLIEST = datetime(1800, 1, 1, tzinfo=UTC)
 _LATEST = datetime(2300, 1, 1, tzinfo=UTC)
 
@@ -40,17 +45,6 @@ _LATEST = datetime(2300, 1, 1, tzinfo=UTC)
 def rate(attended: int, held: int) -> float | None:
     """(present + late) / held rounded to 4 decimals; ``None`` when nothing was held."""
     return round(attended / held, 4) if held else None
-
-
-def follow_up_reasons(f: figures.Figures) -> list[str]:
-    """Why a member is drifting away: absent from the last two or more held sessions in a
-    row, or attended fewer than half of their last (up to) four held sessions."""
-    reasons = []
-    if f.absence_streak >= STREAK_FOR_FOLLOW_UP:
-        reasons.append(FollowUpReason.ABSENCE_STREAK.value)
-    if f.recent_held and f.recent_attended < LOW_RATE * f.recent_held:
-        reasons.append(FollowUpReason.LOW_RECENT_RATE.value)
-    return reasons
 
 
 def _overlaps(joined: date, left: date | None, start: date | None, end: date | None) -> bool:
@@ -76,6 +70,13 @@ async def group_report(
         kept = await figures.member_figures(db, group_id, lo, hi)
         periods = await queries.periods(db, group_id)
         awaiting = await queries.awaiting_count(db, group_id, now(), lo or _EARLIEST, hi or _LATEST)
+        # The drifting rule sets excused sessions aside: read them only for members it could
+        # name (see backend.followup.service.reasons).
+        excused = {
+            m: await followup.recent_excused(db, group_id, m, f.recent_held, lo, hi)
+            for m, f in kept.items()
+            if followup.may_drift(f.absence_streak, f.recent_held, f.recent_attended)
+        }
     names = {p["member"]: p["display_name"] for p in periods}
     people = {
         p["member"]
@@ -105,7 +106,9 @@ async def group_report(
                 absence_streak=f.absence_streak,
             )
         )
-        reasons = follow_up_reasons(f)
+        reasons = followup.reasons(
+            f.absence_streak, f.recent_held, f.recent_attended, excused.get(member_id, 0)
+        )
         if reasons:
             follow_up.append(
                 FollowUp(
@@ -115,6 +118,7 @@ async def group_report(
                     absence_streak=f.absence_streak,
                     recent_held=f.recent_held,
                     recent_attended=f.recent_attended,
+                    recent_excused=excused.get(member_id, 0),
                 )
             )
     held = len(session_rows)
@@ -163,11 +167,15 @@ async def group_report(
 CSV_HEADER = [
     "session_id",
     "session_start",
+    "session_date_local",
+    "session_time_local",
     "member_id",
     "member_name",
     "status",
+    "status_title",
     "participation",
     "purposes",
+    "purpose_titles",
 ]
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -177,22 +185,35 @@ def safe_cell(value: str) -> str:
     return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
-async def csv_rows(user: CurrentUser, group_id: int, *, notes: bool) -> list[list[str]]:
-    """One row per counting member x held session (no record = absent), by start then name."""
+async def csv_rows(
+    user: CurrentUser, group_id: int, *, notes: bool, language: str = "en"
+) -> list[list[str]]:
+    """One row per counting member x held session (no record = absent), by start then name.
+    Codes stay as they are (for tools); the UTC start is kept, and the local date and time
+    (in the group's zone), the status, participation and purpose titles (in ``language``)
+    follow for people."""
     async with database().read() as db:
-        await access.group(db, user, group_id)
+        group = await access.group(db, user, group_id)
         rows = await queries.csv_rows(db, group_id)
+    zone = ZoneInfo(group.timezone)
     header = CSV_HEADER + (["note"] if notes else [])
     out = [header]
     for r in rows:
+        start = as_utc(r["starts_at"])
+        local = start.astimezone(zone)
+        purposes = from_mask(r["purpose_mask"])
         line = [
             str(r["session"]),
-            as_utc(r["starts_at"]).isoformat().replace("+00:00", "Z"),
+            start.isoformat().replace("+00:00", "Z"),
+            local.date().isoformat(),
+            local.strftime("%H:%M"),
             str(r["member"]),
             safe_cell(r["display_name"]),
             r["status"],
+            in_language(STATUS_LABELS[r["status"]], language),
             r["participation"] or "",
-            ";".join(from_mask(r["purpose_mask"])),
+            ";".join(purposes),
+            "; ".join(PURPOSES_BY_CODE[p].title_in(language) for p in purposes),
         ]
         if notes:
             line.append(safe_cell(r["note"] or ""))
@@ -200,8 +221,10 @@ async def csv_rows(user: CurrentUser, group_id: int, *, notes: bool) -> list[lis
     return out
 
 
-async def csv_document(user: CurrentUser, group_id: int, *, notes: bool) -> bytes:
+async def csv_document(
+    user: CurrentUser, group_id: int, *, notes: bool, language: str = "en"
+) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerows(await csv_rows(user, group_id, notes=notes))
+    writer.writerows(await csv_rows(user, group_id, notes=notes, language=language))
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")

@@ -18,7 +18,7 @@ PLAN = (
     (2, 10, "personal-story-to-collective-action"),
     (3, 14, "reducing-isolation"),
 )
-TOPICS = ("Weekly circle", "Skills practice", "Forum meeting", "Afternoon together")
+TOPICS = ("Lingkaran mingguan", "Latihan keterampilan", "Rapat forum", "Sore bersama")
 
 
 async def add_demo_sessions(

@@ -14,6 +14,7 @@ from msgspec import UNSET, Meta, UnsetType
 
 from backend.domain.vocabulary import ClashReason, SessionStatus
 from backend.lib.errors import RuleBroken
+from backend.lib.i18n import N_
 from backend.lib.types import Input, Location, Output, SingleLine, Topic
 
 MAX_DURATION_MINUTES = 24 * 60
@@ -47,22 +48,26 @@ class SessionCreate(Input):
     def __post_init__(self) -> None:
         if self.is_series:
             if self.starts_at is not None:
-                raise RuleBroken("starts_at: a series starts at first_starts_at, not starts_at")
+                raise RuleBroken(
+                    "starts_at", N_("A series starts at first_starts_at, not starts_at.")
+                )
             if self.ends_at is not None:
-                raise RuleBroken("ends_at: a series takes duration_minutes, not ends_at")
+                raise RuleBroken("ends_at", N_("A series takes duration_minutes, not ends_at."))
             if self.first_starts_at is None:
-                raise RuleBroken("first_starts_at: a series needs first_starts_at")
+                raise RuleBroken("first_starts_at", N_("A series needs first_starts_at."))
             if self.rrule is None:
-                raise RuleBroken("rrule: a series needs an RRULE (or send starts_at for one)")
+                raise RuleBroken(
+                    "rrule", N_("A series needs an RRULE (or send starts_at for one).")
+                )
             if self.duration_minutes is None:
-                raise RuleBroken("duration_minutes: a series needs duration_minutes")
+                raise RuleBroken("duration_minutes", N_("A series needs duration_minutes."))
             return
         if self.starts_at is None:
-            raise RuleBroken("starts_at: send starts_at for one session, or a series")
+            raise RuleBroken("starts_at", N_("Send starts_at for one session, or a series."))
         if self.ends_at is None and self.duration_minutes is None:
-            raise RuleBroken("ends_at: send ends_at or duration_minutes")
+            raise RuleBroken("ends_at", N_("Send ends_at or duration_minutes."))
         if self.ends_at is not None and self.duration_minutes is not None:
-            raise RuleBroken("duration_minutes: send ends_at or duration_minutes, not both")
+            raise RuleBroken("duration_minutes", N_("Send ends_at or duration_minutes, not both."))
 
 
 class SessionUpdate(Input):
@@ -81,7 +86,7 @@ class SessionUpdate(Input):
 
     def __post_init__(self) -> None:
         if self.ends_at is not UNSET and self.duration_minutes is not UNSET:
-            raise RuleBroken("duration_minutes: send ends_at or duration_minutes, not both")
+            raise RuleBroken("duration_minutes", N_("Send ends_at or duration_minutes, not both."))
 
     @property
     def changes_time(self) -> bool:

@@ -1,4 +1,11 @@
-"""Pages for roll calls and reports."""
+"""Pages for roll calls and reports.
+
+A roll on a phone: one tap marks everyone still unmarked present ("Everyone present", which
+works with and without JavaScript), then the exceptions, then Save. Saving with members still
+unmarked asks first (a confirmation in the page without JavaScript, a dialog with it), since
+they would count as absent. A session that has not started has no roll form. Errors name the
+member, never an id or a code.
+"""
 
 from __future__ import annotations
 
@@ -6,28 +13,36 @@ import re
 from typing import Any
 
 import msgspec
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.response import Template
 
 from backend.accounts.auth import requires_staff
 from backend.attendance import service as attendance
 from backend.attendance.schemas import RollInput
 from backend.domain.vocabulary import (
-    PARTICIPATION_LABELS,
     PARTICIPATION_LEVELS,
     STATUS_LABELS,
     STATUSES,
+    AttendanceStatus,
+    in_language,
 )
 from backend.groups import service as groups
 from backend.lib.errors import LingkarError
+from backend.lib.i18n import N_, format_message
+from backend.lib.moments import now
 from backend.lib.types import GroupId, SessionId
-from backend.reports import service as reports
-from backend.web.render import WEB_EXCEPTION_HANDLERS, error_text, page
+from backend.lib.validation import from_msgspec
+from backend.web.group_page import render_group
+from backend.web.render import WEB_EXCEPTION_HANDLERS, _, language, page, redirect
 
-STATUS_TITLES = {code: titles[0] for code, titles in STATUS_LABELS.items()}
-PARTICIPATION_TITLES = {"": "—", **{code: t[0] for code, t in PARTICIPATION_LABELS.items()}}
 _RECORD_FIELD = re.compile(r"^records\[(\d+)\]\.(\w+)$")
 _MEMBER_FIELD = re.compile(r"^(?:status|participation|purposes|note)-(\d{1,18})$")
+ROLL_LABELS = {
+    "status": N_("Status"),
+    "participation": N_("Participation"),
+    "purposes": N_("Purposes"),
+    "note": N_("Confidential note"),
+}
 
 
 async def render_roll(
@@ -56,16 +71,15 @@ async def render_roll(
         request,
         status_code=status_code,
         session=sheet.session,
-        local_start=sheet.local_start,
+        started=sheet.session.starts_at <= now(),
         group=group,
+        timezone=group.timezone,
         roll=sheet.roll,
         members=sheet.members,
         values=values if values is not None else stored,
         errors=errors or {},
         statuses=STATUSES,
-        status_labels=STATUS_TITLES,
         participation_levels=("", *PARTICIPATION_LEVELS),
-        participation_labels=PARTICIPATION_TITLES,
         **context,
     )
 
@@ -73,6 +87,9 @@ async def render_roll(
 def roll_from_form(form: Any) -> tuple[dict, dict[int, dict]]:
     """The submitted roll (members without a status are left out) and the values to show."""
     member_ids = sorted({int(m.group(1)) for key in form for m in [_MEMBER_FIELD.match(key)] if m})
+    member_ids = sorted(
+        set(member_ids) | {int(v) for v in form.getall("member", []) if str(v).isdigit()}
+    )
     records = []
     values: dict[int, dict[str, Any]] = {}
     for member_id in member_ids:
@@ -99,14 +116,48 @@ def roll_from_form(form: Any) -> tuple[dict, dict[int, dict]]:
     return {"records": records}, values
 
 
-def _member_error(field: str | None, body: dict, message: str) -> dict[int, str]:
+def _member_at(body: dict, field: str | None) -> int | None:
     match = _RECORD_FIELD.match(field or "")
-    if not match:
-        return {}
-    index = int(match.group(1))
-    if index >= len(body["records"]):
-        return {}
-    return {body["records"][index]["member_id"]: f"{match.group(2)}: {message}"}
+    if not match or int(match.group(1)) >= len(body["records"]):
+        return None
+    return body["records"][int(match.group(1))]["member_id"]
+
+
+def roll_error(
+    request: Request, exc: Exception, body: dict, names: dict[int, str]
+) -> tuple[int | None, str]:
+    """The member at fault and what is wrong, in words: a name (never an id), a status title
+    (never a code)."""
+    lang = language(request)
+    if isinstance(exc, msgspec.ValidationError):
+        refusal = from_msgspec(str(exc))
+        member = _member_at(body, refusal.field)
+        label = _(request, ROLL_LABELS.get(refusal.leaf, N_("This field")))
+        text = refusal.message(lang, label)
+        if member is not None:
+            text = f"{names.get(member, '')}: {text}"
+        return member, text
+    assert isinstance(exc, LingkarError)
+    member = _member_at(body, exc.field)
+    params = dict(exc.params)
+    if "member" in params:
+        params["member"] = names.get(params["member"], _(request, N_("a member")))
+    if params.get("status") in STATUS_LABELS:
+        params["status"] = in_language(STATUS_LABELS[params["status"]], lang).lower()
+    return member, format_message(exc.detail, params, lang)
+
+
+def summary(request: Request, roll: Any, unmarked: int) -> str:
+    lang = language(request)
+    counts = {s: sum(1 for r in roll.records if r.status == s) for s in STATUSES}
+    parts = [f"{n} {in_language(STATUS_LABELS[s], lang).lower()}" for s, n in counts.items() if n]
+    if unmarked > 0:
+        parts.append(_(request, N_("{count} not marked (counted absent)"), count=unmarked))
+    return _(
+        request,
+        N_("Roll saved: {summary}."),
+        summary=", ".join(parts) or _(request, N_("nobody marked")),
+    )
 
 
 class AttendancePages(Controller):
@@ -121,107 +172,45 @@ class AttendancePages(Controller):
         return await render_roll(request, session_id)
 
     @post("/sessions/{session_id:int}/roll")
-    async def save_roll(self, request: Request, session_id: SessionId) -> Template:
+    async def save_roll(self, request: Request, session_id: SessionId) -> Response:
         form = await request.form()
         body, values = roll_from_form(form)
+        if form.get("all_present"):
+            # "Everyone present" without JavaScript: the form again, everyone still unmarked
+            # now present; nothing is saved until Save.
+            for value in values.values():
+                value["status"] = value["status"] or AttendanceStatus.PRESENT.value
+            return await render_roll(request, session_id, values=values)
+        unmarked = [m for m, v in values.items() if not v["status"]]
+        if unmarked and not form.get("confirm_unmarked"):
+            return await render_roll(request, session_id, values=values, confirm_unmarked=unmarked)
         try:
             roll = await attendance.put_roll(
                 request.scope["user"], session_id, msgspec.convert(body, RollInput, strict=False)
             )
-        except msgspec.ValidationError as exc:
-            text, _, where = str(exc).partition(" - at `$.")
-            field = where.rstrip("`") or None
-            return await render_roll(
-                request,
-                session_id,
-                status_code=422,
-                values=values,
-                errors=_member_error(field, body, text),
-                flash_error=f"Nothing was saved. {text}",
-            )
-        except LingkarError as exc:
-            if exc.status_code == 404:
+        except (msgspec.ValidationError, LingkarError) as exc:
+            if isinstance(exc, LingkarError) and exc.status_code == 404:
                 raise
-            detail = error_text(request, exc)
+            sheet = await attendance.roll_sheet(request.scope["user"], session_id)
+            names = {m["member_id"]: m["display_name"] for m in sheet.members}
+            member, text = roll_error(request, exc, body, names)
             return await render_roll(
                 request,
                 session_id,
-                status_code=exc.status_code,
+                status_code=getattr(exc, "status_code", 422),
                 values=values,
-                errors=_member_error(exc.field, body, detail),
-                flash_error=f"Nothing was saved. {detail}",
+                errors={member: text} if member is not None else {},
+                flash_error=_(request, N_("Nothing was saved. {reason}"), reason=text),
             )
-        counts = {s: sum(1 for r in roll.records if r.status == s) for s in STATUSES}
-        unrecorded = len(values) - len(roll.records)
-        summary = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
-        if unrecorded > 0:
-            summary += f"{', ' if summary else ''}{unrecorded} not marked (counted absent)"
-        return await render_roll(
-            request, session_id, flash_ok=f"Roll saved: {summary or 'nobody marked'}."
+        return redirect(
+            request,
+            f"/sessions/{session_id}/roll#saved-roll",
+            ok=summary(request, roll, len(unmarked)),
         )
 
     @get("/groups/{group_id:int}/report")
     async def report_page(self, request: Request, group_id: GroupId) -> Template:
-        user = request.scope["user"]
-        group = await groups.get_group(user, group_id)
-        report = await reports.group_report(user, group_id)
-        return page(
-            "attendance/report.html",
-            request,
-            group=group,
-            report=report,
-            trend=trend_chart(report),
-            coverage=coverage_chart(report),
-        )
-
-
-def trend_chart(report: Any) -> dict[str, Any]:
-    """Points of the attendance-trend line: one per held session, rate 0-100 %."""
-    width, height, left, right, top, bottom = 340, 200, 44, 12, 12, 40
-    sessions = [s for s in report.sessions if s.attendance_rate is not None]
-    count = len(sessions)
-    step = (width - left - right) / max(count - 1, 1)
-    points = []
-    for index, s in enumerate(sessions):
-        x = left + (index * step if count > 1 else (width - left - right) / 2)
-        y = top + (1 - s.attendance_rate) * (height - top - bottom)
-        points.append(
-            {
-                "x": round(x, 1),
-                "y": round(y, 1),
-                "label": s.starts_at.strftime("%d %b"),
-                "percent": round(s.attendance_rate * 100),
-            }
-        )
-    return {
-        "width": width,
-        "height": height,
-        "left": left,
-        "right": width - right,
-        "top": top,
-        "bottom": height - bottom,
-        "points": points,
-        "polyline": " ".join(f"{p['x']},{p['y']}" for p in points),
-        "gridlines": [
-            {"y": round(top + (1 - v / 100) * (height - top - bottom), 1), "label": f"{v}%"}
-            for v in (0, 50, 100)
-        ],
-    }
-
-
-def coverage_chart(report: Any) -> list[dict[str, Any]]:
-    bars = []
-    for item in report.purpose_coverage:
-        share = item.share or 0.0
-        bars.append(
-            {
-                "purpose": item.purpose,
-                "served": item.sessions_served,
-                "percent": round(share * 100),
-                "width": round(share * 100, 1),
-            }
-        )
-    return bars
+        return await render_group(request, group_id, "report")
 
 
 CONTROLLERS: tuple = (AttendancePages,)

@@ -21,7 +21,7 @@ async def test_roll_page_saves_shows_values_and_inline_errors(
     (sid,) = await make_sessions(group["id"], [days_ago(2)])
     dashboard = await facilitator.client.get("/dashboard")
     assert f"/sessions/{sid}/roll" in dashboard.text
-    group_page = await facilitator.client.get(f"/groups/{group['id']}")
+    group_page = await facilitator.client.get(f"/groups/{group['id']}/rolls")
     assert f"/sessions/{sid}/roll" in group_page.text
     assert f"/groups/{group['id']}/report" in group_page.text
     page = await facilitator.client.get(f"/sessions/{sid}/roll")
@@ -48,7 +48,10 @@ async def test_roll_page_saves_shows_values_and_inline_errors(
         },
         headers=form_headers(facilitator),
     )
-    assert good.status_code == 200, good.text
+    # Post/redirect/get: back to the roll, at the saved roll, with the message.
+    assert good.status_code == 303, good.text
+    assert good.headers["location"] == f"/sessions/{sid}/roll#saved-roll"
+    good = await facilitator.client.get(good.headers["location"])
     assert "Roll saved: 1 present, 1 absent" in good.text
     assert 'value="present" checked' in good.text and "Brought a friend" in good.text
     roll = (await facilitator.client.get(f"/api/v1/sessions/{sid}/attendance")).json()

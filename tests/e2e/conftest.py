@@ -4,6 +4,7 @@ Debian's headless Chromium through Playwright. They skip, saying why, where Chro
 from __future__ import annotations
 
 import shutil
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -52,4 +53,53 @@ def log_in(page: object, server: LiveServer, email: str, password: str = PASSWOR
     page.goto(server.url + "/login")  # type: ignore[attr-defined]
     page.fill("#email", email)  # type: ignore[attr-defined]
     page.fill("#password", password)  # type: ignore[attr-defined]
-    page.click("button[type=submit]")  # type: ignore[attr-defined]
+    page.click("main button[type=submit]")  # type: ignore[attr-defined]
+
+
+E2E = Path(__file__).resolve().parent
+AXE = E2E / "node_modules" / "axe-core" / "axe.min.js"
+# The rules that matter here; "moderate" and "minor" findings are reported, not failed.
+AXE_BLOCKING = ("serious", "critical")
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    """axe-core from the npm registry, installed from tests/e2e/package-lock.json on first use
+    (into tests/e2e/node_modules, which git ignores)."""
+    if not AXE.exists():
+        npm = shutil.which("npm")
+        if npm is None:
+            pytest.fail(
+                "the accessibility tests need npm to install axe-core (apt-get install npm)"
+            )
+        subprocess.run(
+            [npm, "ci", "--no-audit", "--no-fund", "--ignore-scripts"],
+            cwd=E2E,
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
+    return AXE.read_text(encoding="utf-8")
+
+
+def axe_violations(page: object, source: str) -> list[str]:
+    """Serious and critical accessibility violations of the page, as readable lines."""
+    page.evaluate(source)  # type: ignore[attr-defined]
+    found = page.evaluate(  # type: ignore[attr-defined]
+        """async () => {
+            const result = await axe.run(document, {resultTypes: ["violations"]});
+            return result.violations.map(v => ({id: v.id, impact: v.impact,
+                nodes: v.nodes.slice(0, 3).map(n => n.target.join(" "))}));
+        }"""
+    )
+    return [
+        f"{v['id']} ({v['impact']}): {', '.join(v['nodes'])}"
+        for v in found
+        if v["impact"] in AXE_BLOCKING
+    ]
+
+
+def fits_the_width(page: object) -> bool:
+    return page.evaluate(  # type: ignore[attr-defined]
+        "document.documentElement.scrollWidth <= window.innerWidth"
+    )

@@ -189,6 +189,7 @@ async def test_group_report_matches_the_hand_computed_figures(facilitator, world
             "absence_streak": 3,
             "recent_held": 4,
             "recent_attended": 1,
+            "recent_excused": 0,
         },
         {
             "member_id": ids["Dewi"],
@@ -197,6 +198,7 @@ async def test_group_report_matches_the_hand_computed_figures(facilitator, world
             "absence_streak": 0,
             "recent_held": 4,
             "recent_attended": 1,
+            "recent_excused": 1,  # S4: excused, set aside; 1 of 3 is still under half
         },
     ]
 
