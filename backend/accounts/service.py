@@ -205,7 +205,13 @@ async def _account(db: Connection, user_id: int) -> UserRead:
 
 async def reset_password(admin: CurrentUser, user_id: int) -> TemporaryPassword:
     """A temporary password for the account, shown once; it must be changed at the next login,
-    and the account's login sessions end now."""
+    and the account's login sessions end now. Admins change their own password themselves."""
+    if user_id == admin.id:
+        raise Invalid(
+            N_("Change your own password on the password page, with your current one."),
+            field="user_id",
+            code="own_account",
+        )
     password = temporary_password()
     password_hash = await hash_password_async(password)
     async with database().write() as db:

@@ -22,7 +22,7 @@ from backend.followup import queries
 from backend.followup.schemas import ContactCreate, ContactRead, FollowUpEntry, FollowUpList
 from backend.lib.errors import NotFound
 from backend.lib.i18n import N_, format_message, supported
-from backend.lib.moments import now
+from backend.lib.moments import as_utc, now
 
 STREAK_FOR_FOLLOW_UP = 2
 LOW_RATE = 0.5
@@ -131,7 +131,7 @@ async def follow_up_list(user: CurrentUser, language: str) -> FollowUpList:
                 recent_held=row["recent_held"],
                 recent_attended=row["recent_attended"],
                 recent_excused=excused,
-                last_held_at=row["last_held_at"],
+                last_held_at=as_utc(row["last_held_at"]) if row["last_held_at"] else None,
                 contacts=by_pair.get((row["group_id"], row["member_id"]), [])[:CONTACTS_SHOWN],
             )
         )

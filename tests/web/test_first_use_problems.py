@@ -477,6 +477,11 @@ async def test_9_admin_actions_on_the_pages(
     )
     own_page = await admin.client.get(own.headers["location"])
     assert "You cannot deactivate your own account." in own_page.text
+    own_reset = await admin.client.post(
+        f"/api/v1/users/{admin.id}/temporary-password", headers=headers(admin)
+    )
+    assert own_reset.status_code == 422 and own_reset.json()["code"] == "own_account"
+    assert (await admin.client.get("/dashboard")).status_code == 200  # still logged in
     await admin.client.post(f"/admin/users/{target.id}/reactivate", data={}, headers=headers(admin))
     assert (await User.select(User.is_active).where(User.id == target.id))[0]["is_active"]
 
