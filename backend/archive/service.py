@@ -46,6 +46,7 @@ from backend.db.engine import (
 from backend.db.files import open_private
 from backend.db.schema import bind, migrate
 from backend.figures import service as figures
+from backend.followup.tables import FollowUpContact
 from backend.groups.tables import Group, GroupFacilitator, Member, Membership
 from backend.scheduling.tables import Series, Session
 
@@ -63,6 +64,7 @@ ARCHIVED_TABLES: tuple[type[Table], ...] = (
     Session,
     Attendance,
     AttendanceAudit,
+    FollowUpContact,
 )
 BY_NAME = {t._meta.tablename: t for t in ARCHIVED_TABLES}
 
@@ -199,7 +201,8 @@ def read_archive(path: Path) -> tuple[dict[str, Any], dict[str, list[dict[str, A
         raise ArchiveError("The archive's checksum does not match its contents.")
     counts = header.get("counts", {})
     for name, table_rows in rows.items():
-        if counts.get(name) != len(table_rows):
+        # A table added after an archive was written is absent from its counts: no rows.
+        if counts.get(name, 0) != len(table_rows):
             raise ArchiveError(
                 f"The archive says {counts.get(name)} {name} rows but holds {len(table_rows)}."
             )

@@ -11,6 +11,7 @@ from backend.archive.service import ARCHIVED_TABLES, ArchiveError, export_archiv
 from backend.attendance.tables import Attendance
 from backend.db.engine import build_engine, stop_engine
 from backend.db.schema import bind, migrate
+from backend.followup.tables import FollowUpContact
 from backend.scheduling.tables import Session
 
 
@@ -54,6 +55,16 @@ async def populated(facilitator, new_group, new_member, enrol):
             for r in rows
         ]
     )
+    await FollowUpContact.insert(
+        FollowUpContact(
+            group=group["id"],
+            member=members[1]["id"],
+            contacted_by=facilitator.id,
+            contacted_at=start + timedelta(weeks=3),
+            outcome="reached",
+            note="rang on Monday",
+        )
+    )
     return group
 
 
@@ -62,6 +73,7 @@ async def test_export_then_import_reproduces_every_row(populated, tmp_path, app)
     progress = io.StringIO()
     counts = await export_archive(archive, progress=progress)
     assert counts["attendance"] == 3 and counts["membership"] == 3
+    assert counts["follow_up_contact"] == 1
     assert "Exported" in progress.getvalue()
     before = await snapshot()
 
