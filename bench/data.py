@@ -43,10 +43,11 @@ CHUNK = 100_000
 COLUMNS: dict[str, tuple[str, ...]] = {
     "member": (
         "id", "display_name", "email", "phone", "phone_key", "created_at", "created_by",
+        "language",
     ),
     "app_user": (
         "id", "email", "display_name", "role", "password_hash", "is_active", "member",
-        "created_at",
+        "created_at", "language", "must_change_password",
     ),
     "work_group": (
         "id", "name", "description", "kind", "purpose_mask", "capacity", "timezone", "phase",
@@ -278,6 +279,7 @@ def members(plan: Plan) -> Iterator[tuple[Any, ...]]:
             f"62812{m:07d}" if m % 3 == 0 else None,
             plan.created,
             None,
+            None,
         )
 
 
@@ -292,6 +294,8 @@ def users(plan: Plan, password_hash: str) -> Iterator[tuple[Any, ...]]:
         True,
         None,
         plan.created,
+        None,
+        False,
     )
     uid = 1
     for f in range(1, plan.facilitators + 1):
@@ -305,6 +309,8 @@ def users(plan: Plan, password_hash: str) -> Iterator[tuple[Any, ...]]:
             True,
             None,
             plan.created,
+            None,
+            False,
         )
     for m in range(1, s.groups * s.members_per_group + 1):
         if m % s.member_login_every == 1 % s.member_login_every:
@@ -319,6 +325,8 @@ def users(plan: Plan, password_hash: str) -> Iterator[tuple[Any, ...]]:
                 True,
                 m,
                 plan.created,
+                None,
+                False,
             )
 
 
