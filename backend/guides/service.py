@@ -8,6 +8,7 @@ from pathlib import Path
 from backend.guides.catalog import GuideEntry, default_guides_dir, load_guides
 from backend.guides.schemas import GroupSize, GuideRead
 from backend.lib.errors import Invalid
+from backend.lib.i18n import N_
 
 
 @lru_cache(maxsize=4)
@@ -23,7 +24,12 @@ def guide_slugs(directory: Path | None = None) -> frozenset[str]:
 def check_guide_slug(slug: str | None, field: str = "guide") -> None:
     """422 unless ``slug`` names a published guide (``None`` means no guide)."""
     if slug is not None and slug not in guide_slugs():
-        raise Invalid(f"No guide with the slug {slug!r}.", field=field)
+        raise Invalid(
+            N_("No guide with the slug {slug}."),
+            params={"slug": repr(slug)},
+            field=field,
+            code="unknown_guide",
+        )
 
 
 def site_url(entry: GuideEntry) -> str:

@@ -22,6 +22,7 @@ from dateutil.relativedelta import relativedelta
 from dateutil.rrule import DAILY, MONTHLY, WEEKLY, YEARLY, rrule, rrulestr
 
 from backend.lib.errors import Invalid
+from backend.lib.i18n import N_
 
 MAX_OCCURRENCES = 200
 MAX_SPAN = relativedelta(years=2)
@@ -67,26 +68,50 @@ def localise(value: datetime, zone: ZoneInfo) -> datetime:
 def _rule_text(text: str) -> str:
     rule = text.strip()
     if "\n" in rule or "\r" in rule:
-        raise Invalid("Send one RRULE line, without DTSTART, RDATE or EXDATE.", field="rrule")
+        raise Invalid(
+            N_("Send one RRULE line, without DTSTART, RDATE or EXDATE."),
+            field="rrule",
+            code="rrule_one_line",
+        )
     rule = rule.removeprefix("RRULE:").removeprefix("rrule:")
     parts: dict[str, str] = {}
     for part in rule.split(";"):
         name, sep, value = part.partition("=")
         name = name.strip().upper()
         if not sep or not name or not value.strip():
-            raise Invalid(f"Malformed RRULE part {part!r}; expected NAME=VALUE.", field="rrule")
+            raise Invalid(
+                N_("Malformed RRULE part {part}; expected NAME=VALUE."),
+                params={"part": repr(part)},
+                field="rrule",
+                code="rrule_malformed",
+            )
         if name in _FORBIDDEN_PARTS:
-            raise Invalid(f"The RRULE may not set {name}; use first_starts_at.", field="rrule")
+            raise Invalid(
+                N_("The RRULE may not set {name}; use first_starts_at."),
+                params={"name": name},
+                field="rrule",
+                code="rrule_part_not_allowed",
+            )
         if name in parts:
-            raise Invalid(f"The RRULE sets {name} twice.", field="rrule")
+            raise Invalid(
+                N_("The RRULE sets {name} twice."),
+                params={"name": name},
+                field="rrule",
+                code="rrule_part_twice",
+            )
         parts[name] = value.strip().upper()
     if "COUNT" not in parts and "UNTIL" not in parts:
         raise Invalid(
-            "The RRULE needs an end: COUNT=n or UNTIL=date (at most 200 sessions, 2 years).",
+            N_("The RRULE needs an end: COUNT=n or UNTIL=date (at most 200 sessions, 2 years)."),
             field="rrule",
+            code="rrule_without_end",
         )
     if "COUNT" in parts and "UNTIL" in parts:
-        raise Invalid("The RRULE may have COUNT or UNTIL, not both.", field="rrule")
+        raise Invalid(
+            N_("The RRULE may have COUNT or UNTIL, not both."),
+            field="rrule",
+            code="rrule_count_and_until",
+        )
     return ";".join(f"{k}={v}" for k, v in parts.items())
 
 
@@ -111,8 +136,10 @@ def _until_in_local_time(rule: str, zone: ZoneInfo) -> str:
                     until = datetime.strptime(value, "%Y%m%dT%H%M%S")
             except (ValueError, OverflowError) as exc:
                 raise Invalid(
-                    f"UNTIL={value} is not a date (YYYYMMDD) or a time (YYYYMMDDTHHMMSS[Z]).",
+                    N_("UNTIL={value} is not a date (YYYYMMDD) or a time (YYYYMMDDTHHMMSS[Z])."),
+                    params={"value": value},
                     field="rrule",
+                    code="rrule_bad_until",
                 ) from exc
             value = until.strftime("%Y%m%dT%H%M%S")
         parts.append(f"{name}={value}")
@@ -125,14 +152,22 @@ def parse_rule(text: str, first_local: datetime, zone: ZoneInfo) -> rrule:
     try:
         parsed = rrulestr(rule, dtstart=first_local)
     except (ValueError, TypeError, IndexError, KeyError, OverflowError) as exc:
-        raise Invalid(f"Not a valid RRULE: {exc}.", field="rrule") from exc
+        raise Invalid(
+            N_("Not a valid RRULE: {reason}."),
+            params={"reason": str(exc)},
+            field="rrule",
+            code="rrule_invalid",
+        ) from exc
     if not isinstance(parsed, rrule):
-        raise Invalid("Send one RRULE line.", field="rrule")
+        raise Invalid(N_("Send one RRULE line."), field="rrule", code="rrule_one_line")
     if parsed._freq not in ALLOWED_FREQUENCIES:  # dateutil keeps the frequency here
         raise Invalid(
-            "Sessions repeat daily, weekly, monthly or yearly; FREQ must be one of "
-            "DAILY, WEEKLY, MONTHLY, YEARLY.",
+            N_(
+                "Sessions repeat daily, weekly, monthly or yearly; FREQ must be one of "
+                "DAILY, WEEKLY, MONTHLY, YEARLY."
+            ),
             field="rrule",
+            code="rrule_frequency",
         )
     return parsed
 
@@ -192,11 +227,15 @@ def expand(
         window_end = datetime.max
     count, until = rule._count, rule._until  # what the rule ends with, as dateutil read it
     too_long = Invalid(
-        "A series can span at most 2 years; end it sooner with COUNT or UNTIL.", field="rrule"
+        N_("A series can span at most 2 years; end it sooner with COUNT or UNTIL."),
+        field="rrule",
+        code="series_too_long",
     )
     too_many = Invalid(
-        f"A series can have at most {MAX_OCCURRENCES} sessions; this RRULE gives more.",
+        N_("A series can have at most {limit} sessions; this RRULE gives more."),
+        params={"limit": MAX_OCCURRENCES},
         field="rrule",
+        code="series_too_many",
     )
     if until is not None and until > window_end:
         raise too_long
@@ -211,10 +250,17 @@ def expand(
     except (StopIteration, _PastWindow):
         pass
     except (ValueError, OverflowError) as exc:
-        raise Invalid(f"The RRULE cannot be expanded: {exc}.", field="rrule") from exc
+        raise Invalid(
+            N_("The RRULE cannot be expanded: {reason}."),
+            params={"reason": str(exc)},
+            field="rrule",
+            code="rrule_invalid",
+        ) from exc
     if not starts:
         raise Invalid(
-            "The RRULE gives no session within 2 years of first_starts_at.", field="rrule"
+            N_("The RRULE gives no session within 2 years of first_starts_at."),
+            field="rrule",
+            code="rrule_no_session",
         )
     if len(starts) > MAX_OCCURRENCES:
         raise too_many
@@ -229,8 +275,12 @@ def expand(
     for earlier, later in pairwise(slots):
         if later.starts_at < earlier.ends_at:
             raise Invalid(
-                "Sessions of this series would overlap each other; shorten them or space them out.",
+                N_(
+                    "Sessions of this series would overlap each other; shorten them or space "
+                    "them out."
+                ),
                 field="rrule",
+                code="series_overlaps_itself",
             )
     return slots
 

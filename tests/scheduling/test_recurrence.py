@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from backend.lib.errors import Invalid
+from backend.lib.i18n import format_message, translate
 from backend.scheduling.recurrence import expand, shift_wall_clock, to_utc
 
 
@@ -138,7 +139,10 @@ def test_unusable_rules_are_invalid_and_name_rrule(rule, words):
     with pytest.raises(Invalid) as caught:
         expand(rule, datetime(2026, 3, 12, 9), 120, ZoneInfo("Asia/Jakarta"))
     assert caught.value.field == "rrule"
-    assert words in caught.value.detail
+    assert caught.value.code.startswith(("rrule_", "series_"))
+    assert words in format_message(caught.value.detail, caught.value.params)
+    # Every one of these messages is in the catalogs: the Indonesian reader gets Indonesian.
+    assert translate(caught.value.detail, "id") != caught.value.detail
 
 
 def test_exactly_200_occurrences_within_two_years_is_allowed():
