@@ -201,3 +201,15 @@ async def test_problem_details_are_in_the_readers_language_with_stable_codes(fac
         headers=ID,
     )
     assert no_consent.json()["detail"].startswith("Tidak ada orang yang tercatat")
+    series = await facilitator.client.post(
+        f"/api/v1/groups/{world['group']}/sessions",
+        json={
+            "first_starts_at": "2027-03-01T10:00:00",
+            "duration_minutes": 60,
+            "rrule": "FREQ=WEEKLY",
+        },
+        headers=ID,
+    )
+    assert series.status_code == 422
+    assert series.json()["code"] == "rrule_without_end" and series.json()["field"] == "rrule"
+    assert series.json()["detail"].startswith("RRULE memerlukan akhir")
