@@ -31,6 +31,7 @@ from backend.calendar.controller import (
     GroupCalendarController,
     MyCalendarLinkController,
 )
+from backend.curricula.controller import CurriculumController
 from backend.db import use_database
 from backend.db.connections import open_database
 from backend.db.engine import build_engine, stop_engine
@@ -76,6 +77,7 @@ API_CONTROLLERS: list = [
     MemberAttendanceController,
     ReportController,
     FollowUpController,
+    CurriculumController,
 ]
 SWAGGER_UI_PATH = "/static/swagger-ui"
 

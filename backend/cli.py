@@ -1,4 +1,5 @@
-"""``lingkar`` — serve, migrate, demo, create-user, build-site, export, import, rebuild-figures."""
+"""``lingkar`` — serve, migrate, demo, create-user, build-site, export, import, rebuild-figures,
+import-curriculum."""
 
 from __future__ import annotations
 
@@ -232,6 +233,33 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_import_curriculum(args: argparse.Namespace, settings: Settings) -> int:
+    from backend.curricula.service import CurriculumFileError, create, read_curriculum_file
+    from backend.lib.errors import LingkarError
+    from backend.lib.i18n import format_message
+
+    try:
+        data = read_curriculum_file(Path(args.file))
+    except CurriculumFileError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+    async def work(engine: Any) -> Any:
+        await _migrate(engine)
+        return await create(data, None)
+
+    try:
+        created = asyncio.run(_with_engine(settings, work))
+    except LingkarError as exc:
+        print(f"error: {args.file}: {format_message(exc.detail, exc.params)}", file=sys.stderr)
+        return 1
+    print(
+        f"Curriculum {created.id} ({created.name}, {created.language}): "
+        f"{len(created.steps)} steps imported."
+    )
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="lingkar", description=__doc__)
     commands = root.add_subparsers(dest="command", required=True)
@@ -262,6 +290,12 @@ def parser() -> argparse.ArgumentParser:
     imp = commands.add_parser("import", help="load an archive into an empty database")
     imp.add_argument("file")
     imp.set_defaults(run=cmd_import)
+    curriculum = commands.add_parser(
+        "import-curriculum",
+        help="store a curriculum from YAML (the API's shape or a guides programme template)",
+    )
+    curriculum.add_argument("file")
+    curriculum.set_defaults(run=cmd_import_curriculum)
     return root
 
 

@@ -146,6 +146,10 @@ MATRIX: dict[str, frozenset[str]] = {
     "GET /my/calendar-link/reset": MEMBER_ONLY,
     "POST /follow-up/{group_id}/{member_id}/contacts": GROUP,
     "GET /follow-up/{group_id}/{member_id}/contacts": STAFF,
+    # curricula (issue 13)
+    "GET /api/v1/curricula": STAFF,
+    "POST /api/v1/curricula": ADMIN_ONLY,
+    "GET /api/v1/curricula/{curriculum_id}": STAFF,
 }
 
 # Bodies valid enough that a refusal can only come from the access rules.
@@ -176,6 +180,11 @@ BODIES: dict[str, Any] = {
         "consent_given": True,
     },
     "POST /api/v1/groups/{group_id}/members/{member_id}/contacts": {"outcome": "reached"},
+    "POST /api/v1/curricula": {
+        "name": "Curriculum {n}",
+        "language": "en",
+        "steps": [{"code": "S1", "title": "Opening"}],
+    },
 }
 FORMS: dict[str, dict[str, str]] = {
     "POST /groups/new": {
@@ -240,6 +249,12 @@ async def world(make_actor, member_actor, new_group, new_member, enrol, facilita
     outsider = await make_actor("facilitator")
     # An account the admin routes may deactivate and reset without logging anyone out.
     spare_account = await make_actor("facilitator")
+    curriculum = (
+        await admin.client.post(
+            "/api/v1/curricula",
+            json={"name": "Programme", "language": "id", "steps": [{"code": "1", "title": "A"}]},
+        )
+    ).json()
     start = datetime.now(UTC).replace(microsecond=0) - timedelta(days=7)
     rows = await Session.insert(
         Session(
@@ -269,6 +284,7 @@ async def world(make_actor, member_actor, new_group, new_member, enrol, facilita
         "file_path": "lingkar.css",
         "token": "not-a-real-token",
         "user_id": spare_account.id,
+        "curriculum_id": curriculum["id"],
     }
     yield clients, params
     await anonymous.aclose()

@@ -223,6 +223,15 @@ def _templates(group: int, member: int, session: int) -> list[tuple[str, str, di
                 "password": "long enough",
             },
         ),
+        (
+            "POST",
+            "/api/v1/curricula",
+            {
+                "name": "C",
+                "language": "id",
+                "steps": [{"code": "S1", "title": "t", "module": "m", "guide": "co-facilitation"}],
+            },
+        ),
     ]
 
 
@@ -271,6 +280,10 @@ async def test_every_field_of_every_write_survives_hostile_values(
                 body = {**template, field: value}
                 if field == "records":
                     body = {"records": [{**template["records"][0], "note": value}]}
+                if field == "steps":
+                    step = template["steps"][0]
+                    part = ("code", "title", "module", "guide")[sent % 4]
+                    body = {**template, "steps": [{**step, part: value}]}
                 response = await admin.client.request(
                     method,
                     url,

@@ -34,6 +34,7 @@ from piccolo.table import Table
 from backend.accounts.tables import User
 from backend.archive import queries
 from backend.attendance.tables import Attendance, AttendanceAudit
+from backend.curricula.tables import Curriculum, CurriculumStep
 from backend.db.connections import EngineConnection
 from backend.db.engine import (
     build_engine,
@@ -65,6 +66,8 @@ ARCHIVED_TABLES: tuple[type[Table], ...] = (
     Attendance,
     AttendanceAudit,
     FollowUpContact,
+    Curriculum,
+    CurriculumStep,
 )
 BY_NAME = {t._meta.tablename: t for t in ARCHIVED_TABLES}
 

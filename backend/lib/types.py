@@ -88,3 +88,4 @@ GroupId = Annotated[int, PathParameter(ge=1, le=MAX_ID, description="The group's
 MemberId = Annotated[int, PathParameter(ge=1, le=MAX_ID, description="The member's id")]
 SessionId = Annotated[int, PathParameter(ge=1, le=MAX_ID, description="The session's id")]
 UserId = Annotated[int, PathParameter(ge=1, le=MAX_ID, description="The account's id")]
+CurriculumId = Annotated[int, PathParameter(ge=1, le=MAX_ID, description="The curriculum's id")]

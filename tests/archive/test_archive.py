@@ -9,6 +9,7 @@ import pytest
 
 from backend.archive.service import ARCHIVED_TABLES, ArchiveError, export_archive, import_archive
 from backend.attendance.tables import Attendance
+from backend.curricula.tables import Curriculum, CurriculumStep
 from backend.db.engine import build_engine, stop_engine
 from backend.db.schema import bind, migrate
 from backend.followup.tables import FollowUpContact
@@ -65,6 +66,15 @@ async def populated(facilitator, new_group, new_member, enrol):
             note="rang on Monday",
         )
     )
+    rows = await Curriculum.insert(
+        Curriculum(name="Programme", language="id", created_at=start, created_by=facilitator.id)
+    ).returning(Curriculum.id)
+    await CurriculumStep.insert(
+        *[
+            CurriculumStep(curriculum=rows[0]["id"], position=p, code=f"S{p}", title=f"Step {p}")
+            for p in (1, 2)
+        ]
+    )
     return group
 
 
@@ -74,6 +84,7 @@ async def test_export_then_import_reproduces_every_row(populated, tmp_path, app)
     counts = await export_archive(archive, progress=progress)
     assert counts["attendance"] == 3 and counts["membership"] == 3
     assert counts["follow_up_contact"] == 1
+    assert counts["curriculum"] == 1 and counts["curriculum_step"] == 2
     assert "Exported" in progress.getvalue()
     before = await snapshot()
 

@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from msgspec import Meta
+
+from backend.domain.vocabulary import Language
+from backend.lib.types import SINGLE_LINE_PATTERN, Input, Output
+
+# Letters, digits, ".", "_" and "-", as in the guides site's programme templates (M1, S3).
+StepCode = Annotated[
+    str, Meta(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+]
+Title = Annotated[
+    str, Meta(min_length=1, max_length=200, pattern=r"^(?=.*\S)[^\x00-\x1f\x7f-\x9f]*$")
+]
+ModuleTitle = Annotated[str, Meta(max_length=200, pattern=SINGLE_LINE_PATTERN)]
+GuideSlug = Annotated[str, Meta(min_length=1, max_length=100, pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")]
+MAX_STEPS = 200
+
+
+class StepInput(Input):
+    code: StepCode
+    title: Title
+    module: ModuleTitle | None = None
+    guide: GuideSlug | None = None
+
+
+class CurriculumCreate(Input):
+    """A curriculum: its steps in the order they are taught."""
+
+    name: Title
+    language: Language
+    steps: Annotated[list[StepInput], Meta(min_length=1, max_length=MAX_STEPS)]
+
+
+class StepRead(Output):
+    position: int
+    code: str
+    title: str
+    module: str | None
+    guide: str | None
+
+
+class CurriculumRead(Output):
+    id: int
+    name: str
+    language: Language
+    created_at: datetime
+    steps: list[StepRead]
+
+
+class CurriculumSummary(Output):
+    id: int
+    name: str
+    language: Language
+    step_count: int
+
+
+class CurriculumList(Output):
+    items: list[CurriculumSummary]
