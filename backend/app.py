@@ -31,7 +31,7 @@ from backend.calendar.controller import (
     GroupCalendarController,
     MyCalendarLinkController,
 )
-from backend.curricula.controller import CurriculumController
+from backend.curricula.controller import CurriculumController, GroupProgressController
 from backend.db import use_database
 from backend.db.connections import open_database
 from backend.db.engine import build_engine, stop_engine
@@ -78,6 +78,7 @@ API_CONTROLLERS: list = [
     ReportController,
     FollowUpController,
     CurriculumController,
+    GroupProgressController,
 ]
 SWAGGER_UI_PATH = "/static/swagger-ui"
 

@@ -51,7 +51,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     ),
     "work_group": (
         "id", "name", "description", "kind", "purpose_mask", "capacity", "timezone", "phase",
-        "location", "created_at",
+        "location", "created_at", "curriculum",
     ),
     "group_facilitator": ("id", "group", "user"),
     "membership": (
@@ -63,7 +63,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     ),
     "group_session": (
         "id", "group", "series", "starts_at", "ends_at", "status", "cancel_reason", "location",
-        "topic", "guide", "sequence", "roll_taken_at", "updated_at",
+        "topic", "guide", "sequence", "roll_taken_at", "updated_at", "curriculum_step",
     ),
     "attendance": (
         "id", "session", "group", "member", "status", "participation", "purpose_mask", "note",
@@ -264,6 +264,7 @@ def groups(plan: Plan, rng: random.Random) -> Iterator[tuple[Any, ...]]:
             "intervention",
             f"Community hall {1 + g % 40}",
             plan.created,
+            None,
         )
 
 
@@ -390,6 +391,7 @@ def sessions(plan: Plan) -> Iterator[tuple[Any, ...]]:
                 0,
                 taken,
                 taken,
+                None,
             )
 
 

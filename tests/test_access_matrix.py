@@ -150,6 +150,7 @@ MATRIX: dict[str, frozenset[str]] = {
     "GET /api/v1/curricula": STAFF,
     "POST /api/v1/curricula": ADMIN_ONLY,
     "GET /api/v1/curricula/{curriculum_id}": STAFF,
+    "GET /api/v1/groups/{group_id}/progress": GROUP,
 }
 
 # Bodies valid enough that a refusal can only come from the access rules.

@@ -59,6 +59,7 @@ class GroupRef(msgspec.Struct, frozen=True):
     purpose_mask: int
     capacity: int
     location: str
+    curriculum_id: int | None = None
 
 
 class SessionRef(msgspec.Struct, frozen=True):

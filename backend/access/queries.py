@@ -17,8 +17,8 @@ FACILITATED_GROUPS = (
 )
 
 GROUP_REF = (
-    "SELECT g.id, g.name, g.timezone, g.purpose_mask, g.capacity, g.location "
-    "FROM work_group g WHERE g.id = {} AND "
+    "SELECT g.id, g.name, g.timezone, g.purpose_mask, g.capacity, g.location, "
+    "g.curriculum AS curriculum_id FROM work_group g WHERE g.id = {} AND "
 )
 
 SESSION_REF = (

@@ -58,6 +58,8 @@ BATCH = 1000
 ARCHIVED_TABLES: tuple[type[Table], ...] = (
     Member,
     User,
+    Curriculum,
+    CurriculumStep,
     Group,
     GroupFacilitator,
     Membership,
@@ -66,8 +68,6 @@ ARCHIVED_TABLES: tuple[type[Table], ...] = (
     Attendance,
     AttendanceAudit,
     FollowUpContact,
-    Curriculum,
-    CurriculumStep,
 )
 BY_NAME = {t._meta.tablename: t for t in ARCHIVED_TABLES}
 

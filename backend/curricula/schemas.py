@@ -60,3 +60,21 @@ class CurriculumSummary(Output):
 
 class CurriculumList(Output):
     items: list[CurriculumSummary]
+
+
+class MemberProgress(Output):
+    member_id: int
+    display_name: str
+    # Step codes, in the curriculum's order.
+    completed: list[str]
+    missing: list[str]
+
+
+class GroupProgress(Output):
+    """Per active member, the steps attended (present or late at a session teaching them)
+    and the steps still missing; empty when the group follows no curriculum."""
+
+    group_id: int
+    curriculum_id: int | None
+    steps: list[StepRead]
+    members: list[MemberProgress]

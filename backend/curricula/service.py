@@ -8,9 +8,19 @@ from typing import Any
 import msgspec
 import yaml
 
+from backend import access
+from backend.accounts.schemas import CurrentUser
 from backend.curricula import queries
-from backend.curricula.schemas import CurriculumCreate, CurriculumList, CurriculumRead
-from backend.db import database
+from backend.curricula.queries import StepRef
+from backend.curricula.schemas import (
+    CurriculumCreate,
+    CurriculumList,
+    CurriculumRead,
+    GroupProgress,
+    MemberProgress,
+    StepRead,
+)
+from backend.db import Connection, database
 from backend.guides.programmes import ProgrammeError, parse_programme
 from backend.guides.service import check_guide_slug, guide_slugs
 from backend.lib.errors import Conflict, Invalid, NotFound
@@ -102,3 +112,66 @@ def read_curriculum_file(path: Path) -> CurriculumCreate:
         message = format_message(exc.detail, exc.params)
         raise CurriculumFileError(f"{path}: {exc.field}: {message}") from exc
     return curriculum
+
+
+# ---------------------------------------------------------------------------- for groups
+
+
+async def check_exists(db: Connection, curriculum_id: int | None) -> None:
+    """422 unless ``curriculum_id`` names a curriculum (``None``: no curriculum)."""
+    if curriculum_id is not None and not await queries.exists(db, curriculum_id):
+        raise Invalid(
+            N_("No curriculum with id {id}."),
+            params={"id": curriculum_id},
+            field="curriculum_id",
+            code="unknown_curriculum",
+        )
+
+
+async def steps_of(db: Connection, curriculum_id: int) -> list[StepRef]:
+    return await queries.steps_of(db, curriculum_id)
+
+
+def step_by_code(steps: list[StepRef], code: str, field: str = "curriculum_step") -> StepRef:
+    """The step with ``code``; 422 naming ``field`` when the curriculum has none."""
+    for step in steps:
+        if step.code == code:
+            return step
+    raise Invalid(
+        N_("The group's curriculum has no step {code}."),
+        params={"code": code},
+        field=field,
+        code="unknown_step",
+    )
+
+
+async def group_progress(user: CurrentUser, group_id: int) -> GroupProgress:
+    """Which steps each active member of the group has attended and which are missing."""
+    async with database().read() as db:
+        group = await access.group(db, user, group_id)
+        if group.curriculum_id is None:
+            return GroupProgress(group_id=group_id, curriculum_id=None, steps=[], members=[])
+        steps = await queries.steps_of(db, group.curriculum_id)
+        members = await queries.active_members(db, group_id)
+        attended: dict[int, set[int]] = {}
+        for row in await queries.steps_attended(db, group_id):
+            attended.setdefault(row["member_id"], set()).add(row["step_id"])
+    return GroupProgress(
+        group_id=group_id,
+        curriculum_id=group.curriculum_id,
+        steps=[
+            StepRead(
+                position=s.position, code=s.code, title=s.title, module=s.module, guide=s.guide
+            )
+            for s in steps
+        ],
+        members=[
+            MemberProgress(
+                member_id=m["member_id"],
+                display_name=m["display_name"],
+                completed=[s.code for s in steps if s.id in attended.get(m["member_id"], ())],
+                missing=[s.code for s in steps if s.id not in attended.get(m["member_id"], ())],
+            )
+            for m in members
+        ],
+    )

@@ -14,6 +14,8 @@ ALL_TABLES: tuple[type[Table], ...] = (
     User,
     Member,
     AuthSession,
+    Curriculum,
+    CurriculumStep,
     Group,
     GroupFacilitator,
     Membership,
@@ -27,6 +29,4 @@ ALL_TABLES: tuple[type[Table], ...] = (
     SessionFigures,
     LoginThrottle,
     FollowUpContact,
-    Curriculum,
-    CurriculumStep,
 )

@@ -105,7 +105,7 @@ async def insert_member(
 
 _GROUP_COLUMNS = (
     "SELECT g.id, g.name, g.description, g.kind, g.purpose_mask, g.capacity, g.timezone, "
-    "g.phase, g.location, "
+    "g.phase, g.location, g.curriculum AS curriculum_id, "
     '(SELECT COUNT(*) FROM membership ms WHERE ms."group" = g.id AND ms.status = {}) '
     "AS active_count, "
     '(SELECT COUNT(*) FROM membership ms WHERE ms."group" = g.id AND ms.status = {}) '
@@ -173,6 +173,15 @@ async def staff_accounts(db: Connection, user_ids: list[int]) -> set[int]:
 async def insert_group(db: Connection, values: dict[str, Any]) -> int:
     rows = await db.fetch(Group.insert(Group(**values)).returning(Group.id))
     return rows[0]["id"]
+
+
+STEP_SESSIONS = SQL(
+    'SELECT COUNT(*) AS n FROM group_session WHERE "group" = {} AND curriculum_step IS NOT NULL'
+)
+
+
+async def sessions_with_steps(db: Connection, group_id: int) -> int:
+    return int(await db.fetch_value(STEP_SESSIONS, group_id))
 
 
 async def update_group(db: Connection, group_id: int, values: dict[str, Any]) -> None:

@@ -91,6 +91,7 @@ class GroupCreate(Input):
     phase: Phase = Phase.ENGAGEMENT
     location: Location = ""
     facilitator_ids: FacilitatorIds = msgspec.field(default_factory=list)
+    curriculum_id: Id | None = None
 
     def __post_init__(self) -> None:
         check_distinct(self.purposes, "purposes")
@@ -107,6 +108,8 @@ class GroupUpdate(Input):
     phase: Phase | UnsetType = UNSET
     location: Location | UnsetType = UNSET
     facilitator_ids: FacilitatorIds | UnsetType = UNSET
+    # null: the group follows no curriculum (refused while a session is one of its steps).
+    curriculum_id: Id | UnsetType | None = UNSET
 
     def __post_init__(self) -> None:
         if self.purposes is not UNSET:
@@ -128,6 +131,7 @@ class GroupRead(Output):
     facilitator_ids: list[int]
     active_count: int
     waitlist_count: int
+    curriculum_id: int | None
 
 
 class GroupList(Output):

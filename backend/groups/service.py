@@ -22,6 +22,7 @@ from backend import access
 from backend.accounts import service as accounts
 from backend.accounts.passwords import hash_password_async
 from backend.accounts.schemas import CurrentUser
+from backend.curricula import service as curricula
 from backend.db import Connection, database
 from backend.domain.vocabulary import MembershipStatus, Role
 from backend.figures import service as figures
@@ -177,6 +178,7 @@ async def create_group(user: CurrentUser, data: GroupCreate) -> GroupRead:
         facilitator_ids.insert(0, user.id)
     async with database().write() as db:
         await _check_facilitators(db, facilitator_ids)
+        await curricula.check_exists(db, data.curriculum_id)
         group_id = await queries.insert_group(
             db,
             {
@@ -189,6 +191,7 @@ async def create_group(user: CurrentUser, data: GroupCreate) -> GroupRead:
                 "phase": str(data.phase),
                 "location": data.location.strip(),
                 "created_at": now(),
+                "curriculum": data.curriculum_id,
             },
         )
         await queries.add_facilitators(db, group_id, facilitator_ids)
@@ -213,6 +216,18 @@ async def update_group(user: CurrentUser, group_id: int, data: GroupUpdate) -> G
         group = await access.group(db, user, group_id)
         if data.facilitator_ids is not UNSET:
             await _check_facilitators(db, data.facilitator_ids)
+        if data.curriculum_id is not UNSET and data.curriculum_id != group.curriculum_id:
+            await curricula.check_exists(db, data.curriculum_id)
+            if await queries.sessions_with_steps(db, group_id):
+                raise Conflict(
+                    N_(
+                        "Sessions of this group teach steps of its curriculum; clear their "
+                        "steps before the group follows another curriculum."
+                    ),
+                    field="curriculum_id",
+                    code="curriculum_in_use",
+                )
+            values["curriculum"] = data.curriculum_id
         if data.capacity is not UNSET:
             active = await queries.active_count(db, group_id)
             if data.capacity < active:

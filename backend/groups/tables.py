@@ -10,6 +10,7 @@ from piccolo.columns.base import OnDelete
 from piccolo.table import Table
 
 from backend.accounts.tables import User
+from backend.curricula.tables import Curriculum
 
 
 class Member(Table, tablename="member"):
@@ -38,6 +39,8 @@ class Group(Table, tablename="work_group"):
     phase = Varchar(length=20)
     location = Varchar(length=200, default="")
     created_at = Timestamptz()
+    # The curriculum the group follows, if any (its sessions may then be steps of it).
+    curriculum = ForeignKey(Curriculum, on_delete=OnDelete.restrict, null=True, default=None)
 
 
 class GroupFacilitator(Table, tablename="group_facilitator"):

@@ -36,8 +36,11 @@ class SessionRow(msgspec.Struct, frozen=True):
     sequence: int
     roll_taken_at: datetime | None
     updated_at: datetime
+    curriculum_step_id: int | None = None
+    step_code: str | None = None
+    step_title: str | None = None
 
-    def read(self) -> SessionRead:
+    def read(self, *, out_of_order: bool = False) -> SessionRead:
         zone = ZoneInfo(self.timezone)
         return SessionRead(
             id=self.id,
@@ -53,6 +56,9 @@ class SessionRow(msgspec.Struct, frozen=True):
             topic=self.topic,
             guide=self.guide,
             sequence=self.sequence,
+            curriculum_step=self.step_code,
+            step_title=self.step_title,
+            step_out_of_order=out_of_order,
         )
 
 
@@ -60,8 +66,10 @@ _SESSION_SELECT = (
     'SELECT s.id, s."group" AS group_id, g.name AS group_name, g.timezone, '
     "s.series AS series_id, s.starts_at, s.ends_at, s.status, "
     "COALESCE(s.cancel_reason, '') AS cancel_reason, COALESCE(s.location, '') AS location, "
-    "COALESCE(s.topic, '') AS topic, s.guide, s.sequence, s.roll_taken_at, s.updated_at "
+    "COALESCE(s.topic, '') AS topic, s.guide, s.sequence, s.roll_taken_at, s.updated_at, "
+    "s.curriculum_step AS curriculum_step_id, cs.code AS step_code, cs.title AS step_title "
     'FROM group_session s JOIN work_group g ON g.id = s."group" '
+    "LEFT JOIN curriculum_step cs ON cs.id = s.curriculum_step "
 )
 SESSION = SQL(_SESSION_SELECT + "WHERE s.id = {}")
 FOLLOWING = SQL(
@@ -92,8 +100,15 @@ SESSIONS_OF_GROUPS = SQL(
 )
 UPDATE_SESSION = SQL(
     "UPDATE group_session SET starts_at = {}, ends_at = {}, status = {}, cancel_reason = {}, "
-    "location = {}, topic = {}, guide = {}, sequence = sequence + 1, updated_at = {} "
-    "WHERE id = {}"
+    "location = {}, topic = {}, guide = {}, curriculum_step = {}, sequence = sequence + 1, "
+    "updated_at = {} WHERE id = {}"
+)
+# The steps of a group's sessions that are not cancelled, by start: for the order check and
+# for the next steps of a new series.
+STEPS_TAUGHT = SQL(
+    'SELECT s.id, s."group" AS group_id, s.starts_at, s.curriculum_step AS step_id, '
+    "cs.position FROM group_session s JOIN curriculum_step cs ON cs.id = s.curriculum_step "
+    'WHERE s."group" IN_IDS({}) AND s.status <> {} ORDER BY s.starts_at, s.id'
 )
 
 
@@ -210,6 +225,12 @@ async def update_session(db: Connection, row: SessionRow, moment: datetime) -> N
         row.location,
         row.topic,
         row.guide,
+        row.curriculum_step_id,
         moment,
         row.id,
     )
+
+
+async def steps_taught(db: Connection, group_ids: list[int]) -> list[dict[str, Any]]:
+    """The sessions with a step in these groups (cancelled ones aside), by start."""
+    return await db.fetch(STEPS_TAUGHT, db.ids(group_ids), SessionStatus.CANCELLED.value)

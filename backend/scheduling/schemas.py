@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 
 from msgspec import UNSET, Meta, UnsetType
 
+from backend.curricula.schemas import StepCode
 from backend.domain.vocabulary import ClashReason, SessionStatus
 from backend.lib.errors import RuleBroken
 from backend.lib.i18n import N_
@@ -39,6 +40,9 @@ class SessionCreate(Input):
     location: Location | None = None
     topic: Topic = ""
     guide: GuideSlug | None = None
+    # A step of the group's curriculum, by code; a series continues with the steps after it
+    # (without one, a series of a curriculum group takes the steps not yet planned, in order).
+    curriculum_step: StepCode | None = None
     on_conflict: OnConflict = "fail"
 
     @property
@@ -82,11 +86,16 @@ class SessionUpdate(Input):
     guide: GuideSlug | UnsetType | None = UNSET
     status: SessionStatus | UnsetType = UNSET
     cancel_reason: CancelReason | UnsetType = UNSET
+    curriculum_step: StepCode | UnsetType | None = UNSET
     scope: Scope = "this"
 
     def __post_init__(self) -> None:
         if self.ends_at is not UNSET and self.duration_minutes is not UNSET:
             raise RuleBroken("duration_minutes", N_("Send ends_at or duration_minutes, not both."))
+        if self.curriculum_step is not UNSET and self.scope == "following":
+            raise RuleBroken(
+                "curriculum_step", N_("Change the step of one session at a time (scope: this).")
+            )
 
     @property
     def changes_time(self) -> bool:
@@ -111,6 +120,11 @@ class SessionRead(Output):
     topic: str
     guide: str | None
     sequence: int
+    # The curriculum step it teaches (code and title), and whether a session before it already
+    # taught a later step.
+    curriculum_step: str | None = None
+    step_title: str | None = None
+    step_out_of_order: bool = False
 
 
 class SessionList(Output):

@@ -27,10 +27,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from msgspec import UNSET, to_builtins
+from msgspec import UNSET, UnsetType, to_builtins
 
 from backend import access
 from backend.accounts.schemas import CurrentUser
+from backend.curricula import service as curricula
+from backend.curricula.queries import StepRef
 from backend.db import Connection, database
 from backend.domain.vocabulary import ClashReason, SessionStatus
 from backend.guides.service import check_guide_slug
@@ -161,6 +163,56 @@ def _clash_conflict(clashes: list[Clash], planned: int, *, can_skip: bool = True
     )
 
 
+# ---------------------------------------------------------------------------- curriculum steps
+
+
+def _no_curriculum() -> Invalid:
+    return Invalid(
+        N_("This group follows no curriculum; choose one for the group first."),
+        field="curriculum_step",
+        code="no_curriculum",
+    )
+
+
+async def _steps_for_new(
+    db: Connection, group: access.GroupRef, data: SessionCreate
+) -> list[StepRef]:
+    """The steps new sessions take, in order: the one named (and, for a series, the steps
+    after it), or for a series of a curriculum group the steps not yet planned."""
+    if group.curriculum_id is None:
+        if data.curriculum_step is not None:
+            raise _no_curriculum()
+        return []
+    steps = await curricula.steps_of(db, group.curriculum_id)
+    if data.curriculum_step is not None:
+        first = curricula.step_by_code(steps, data.curriculum_step)
+        return [s for s in steps if s.position >= first.position] if data.is_series else [first]
+    if not data.is_series:
+        return []
+    planned = {r["step_id"] for r in await queries.steps_taught(db, [group.id])}
+    return [s for s in steps if s.id not in planned]
+
+
+async def _out_of_order(db: Connection, group_ids: set[int]) -> set[int]:
+    """Sessions that teach a step when a session before them (not cancelled) already taught a
+    later one."""
+    if not group_ids:
+        return set()
+    late: set[int] = set()
+    highest: dict[int, int] = {}
+    for row in await queries.steps_taught(db, sorted(group_ids)):
+        top = highest.get(row["group_id"], 0)
+        if row["position"] < top:
+            late.add(row["id"])
+        highest[row["group_id"]] = max(top, row["position"])
+    return late
+
+
+async def _reads(db: Connection, rows: list[SessionRow]) -> list[SessionRead]:
+    late = await _out_of_order(db, {r.group_id for r in rows if r.curriculum_step_id})
+    return [r.read(out_of_order=r.id in late) for r in rows]
+
+
 # ---------------------------------------------------------------------------- create
 
 
@@ -210,6 +262,7 @@ async def create_sessions(user: CurrentUser, group_id: int, data: SessionCreate)
                 code="timezone_changed",
             )
         location = (data.location if data.location is not None else group.location).strip()
+        steps = await _steps_for_new(db, group, data)
         planned = [Planned(s.starts_at, s.ends_at, location) for s in slots]
         moment = now()
         facilitator_ids = await queries.facilitator_ids(db, group_id)
@@ -233,7 +286,12 @@ async def create_sessions(user: CurrentUser, group_id: int, data: SessionCreate)
                     "created_by": user.id,
                 },
             )
+        # Occurrences skipped for a clash take no step: the kept ones take them in order.
+        kept_steps: list[StepRef | None] = [
+            steps[index] if index < len(steps) else None for index in range(len(keep))
+        ]
         ids: list[int] = []
+        late: set[int] = set()
         if keep:
             ids = await queries.insert_sessions(
                 db,
@@ -250,10 +308,13 @@ async def create_sessions(user: CurrentUser, group_id: int, data: SessionCreate)
                         "guide": data.guide,
                         "sequence": 0,
                         "updated_at": moment,
+                        "curriculum_step": None if step is None else step.id,
                     }
-                    for p in keep
+                    for p, step in zip(keep, kept_steps, strict=True)
                 ],
             )
+            if steps:
+                late = await _out_of_order(db, {group_id})
     sessions = [
         SessionRead(
             id=session_id,
@@ -269,8 +330,11 @@ async def create_sessions(user: CurrentUser, group_id: int, data: SessionCreate)
             topic=data.topic.strip(),
             guide=data.guide,
             sequence=0,
+            curriculum_step=None if step is None else step.code,
+            step_title=None if step is None else step.title,
+            step_out_of_order=session_id in late,
         )
-        for session_id, p in zip(ids, keep, strict=True)
+        for session_id, p, step in zip(ids, keep, kept_steps, strict=True)
     ]
     return SessionsCreated(sessions=sessions, skipped=skipped)
 
@@ -288,7 +352,7 @@ async def _session_for(db: Connection, user: CurrentUser, session_id: int) -> Se
 
 async def get_session(user: CurrentUser, session_id: int) -> SessionRead:
     async with database().read() as db:
-        return (await _session_for(db, user, session_id)).read()
+        return (await _reads(db, [await _session_for(db, user, session_id)]))[0]
 
 
 async def list_sessions(
@@ -315,7 +379,7 @@ async def list_sessions(
             offset,
             newest_first=newest_first,
         )
-    return SessionList(items=[r.read() for r in rows], total=total)
+        return SessionList(items=await _reads(db, rows), total=total)
 
 
 async def _member_rows(
@@ -348,7 +412,8 @@ async def member_sessions(
 ) -> SessionList:
     async with database().read() as db:
         rows = await _member_rows(db, member_id, from_ or _EARLIEST, to or _LATEST, FEED_LIMIT)
-    return SessionList(items=[r.read() for r in rows[offset : offset + limit]], total=len(rows))
+        items = await _reads(db, rows[offset : offset + limit])
+    return SessionList(items=items, total=len(rows))
 
 
 async def member_feed_rows(member_id: int) -> list[SessionRow]:
@@ -401,6 +466,7 @@ def _changed(
     data: SessionUpdate,
     zone: ZoneInfo,
     reason: str | None,
+    step: StepRef | UnsetType | None = UNSET,
 ) -> SessionRow:
     starts_at, ends_at = target.starts_at, target.ends_at
     if data.changes_time:
@@ -426,6 +492,19 @@ def _changed(
         sequence=target.sequence + 1,
         roll_taken_at=target.roll_taken_at,
         updated_at=target.updated_at,
+        **(
+            {
+                "curriculum_step_id": target.curriculum_step_id,
+                "step_code": target.step_code,
+                "step_title": target.step_title,
+            }
+            if step is UNSET or target.id != this.id
+            else {
+                "curriculum_step_id": None if step is None else step.id,
+                "step_code": None if step is None else step.code,
+                "step_title": None if step is None else step.title,
+            }
+        ),
     )
 
 
@@ -459,7 +538,16 @@ async def update_session(
                 field="status" if cancelling else "starts_at",
                 code="roll_taken",
             )
-        changed = [(t, _changed(t, this, data, zone, reason)) for t in targets]
+        step: StepRef | UnsetType | None = UNSET
+        if data.curriculum_step is not UNSET:
+            step = None
+            if data.curriculum_step is not None:
+                group = await access.group(db, user, this.group_id)
+                if group.curriculum_id is None:
+                    raise _no_curriculum()
+                steps = await curricula.steps_of(db, group.curriculum_id)
+                step = curricula.step_by_code(steps, data.curriculum_step)
+        changed = [(t, _changed(t, this, data, zone, reason, step)) for t in targets]
         # Only what now needs a place in the calendar is checked: a session that stays
         # cancelled, or whose time, place and status do not change, cannot start a clash.
         to_check = [
@@ -492,4 +580,5 @@ async def update_session(
         moment = now()
         for _old, new in changed:
             await queries.update_session(db, new, moment)
-    return next(new for _old, new in changed if new.id == session_id).read()
+        result = next(new for _old, new in changed if new.id == session_id)
+        return (await _reads(db, [result]))[0]

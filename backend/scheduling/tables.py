@@ -3,6 +3,7 @@ from piccolo.columns.base import OnDelete
 from piccolo.table import Table
 
 from backend.accounts.tables import User
+from backend.curricula.tables import CurriculumStep
 from backend.domain.vocabulary import SessionStatus
 from backend.groups.tables import Group, Member
 
@@ -29,6 +30,10 @@ class Session(Table, tablename="group_session"):
     sequence = Integer(default=0)
     roll_taken_at = Timestamptz(null=True, default=None)
     updated_at = Timestamptz()
+    # The step of the group's curriculum this session teaches, if any.
+    curriculum_step = ForeignKey(
+        CurriculumStep, on_delete=OnDelete.set_null, null=True, default=None, index=True
+    )
 
 
 class CalendarToken(Table, tablename="calendar_token"):
