@@ -51,7 +51,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     ),
     "work_group": (
         "id", "name", "description", "kind", "purpose_mask", "capacity", "timezone", "phase",
-        "location", "created_at", "curriculum",
+        "location", "created_at", "curriculum", "leader",
     ),
     "group_facilitator": ("id", "group", "user"),
     "membership": (
@@ -264,6 +264,7 @@ def groups(plan: Plan, rng: random.Random) -> Iterator[tuple[Any, ...]]:
             "intervention",
             f"Community hall {1 + g % 40}",
             plan.created,
+            None,
             None,
         )
 

@@ -105,7 +105,7 @@ async def insert_member(
 
 _GROUP_COLUMNS = (
     "SELECT g.id, g.name, g.description, g.kind, g.purpose_mask, g.capacity, g.timezone, "
-    "g.phase, g.location, g.curriculum AS curriculum_id, "
+    "g.phase, g.location, g.curriculum AS curriculum_id, g.leader AS leader_member_id, "
     '(SELECT COUNT(*) FROM membership ms WHERE ms."group" = g.id AND ms.status = {}) '
     "AS active_count, "
     '(SELECT COUNT(*) FROM membership ms WHERE ms."group" = g.id AND ms.status = {}) '
@@ -173,6 +173,21 @@ async def staff_accounts(db: Connection, user_ids: list[int]) -> set[int]:
 async def insert_group(db: Connection, values: dict[str, Any]) -> int:
     rows = await db.fetch(Group.insert(Group(**values)).returning(Group.id))
     return rows[0]["id"]
+
+
+IS_ACTIVE_MEMBER = SQL(
+    'SELECT 1 AS found FROM membership WHERE "group" = {} AND member = {} AND status = {}'
+)
+CLEAR_LEADER = SQL("UPDATE work_group SET leader = NULL WHERE id = {} AND leader = {}")
+
+
+async def is_active_member(db: Connection, group_id: int, member_id: int) -> bool:
+    return await db.fetch_value(IS_ACTIVE_MEMBER, group_id, member_id, ACTIVE) is not None
+
+
+async def clear_leader(db: Connection, group_id: int, member_id: int) -> None:
+    """The member no longer leads the group (their membership ended)."""
+    await db.execute(CLEAR_LEADER, group_id, member_id)
 
 
 STEP_SESSIONS = SQL(

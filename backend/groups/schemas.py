@@ -110,6 +110,8 @@ class GroupUpdate(Input):
     facilitator_ids: FacilitatorIds | UnsetType = UNSET
     # null: the group follows no curriculum (refused while a session is one of its steps).
     curriculum_id: Id | UnsetType | None = UNSET
+    # One of the group's active members (null: no leader).
+    leader_member_id: Id | UnsetType | None = UNSET
 
     def __post_init__(self) -> None:
         if self.purposes is not UNSET:
@@ -132,6 +134,7 @@ class GroupRead(Output):
     active_count: int
     waitlist_count: int
     curriculum_id: int | None
+    leader_member_id: int | None
 
 
 class GroupList(Output):

@@ -228,6 +228,16 @@ async def update_group(user: CurrentUser, group_id: int, data: GroupUpdate) -> G
                     code="curriculum_in_use",
                 )
             values["curriculum"] = data.curriculum_id
+        if data.leader_member_id is not UNSET:
+            if data.leader_member_id is not None and not await queries.is_active_member(
+                db, group_id, data.leader_member_id
+            ):
+                raise Invalid(
+                    N_("The leader must be an active member of the group."),
+                    field="leader_member_id",
+                    code="leader_not_active",
+                )
+            values["leader"] = data.leader_member_id
         if data.capacity is not UNSET:
             active = await queries.active_count(db, group_id)
             if data.capacity < active:
@@ -432,6 +442,7 @@ async def end_membership(
             )
         await queries.end(db, current["id"], left_on)
         if current["status"] == ACTIVE:
+            await queries.clear_leader(db, group_id, member_id)
             await figures.member_changed(db, group_id, member_id)
         await _fill_free_places(db, group_id, group.timezone)
 

@@ -41,6 +41,8 @@ class Group(Table, tablename="work_group"):
     created_at = Timestamptz()
     # The curriculum the group follows, if any (its sessions may then be steps of it).
     curriculum = ForeignKey(Curriculum, on_delete=OnDelete.restrict, null=True, default=None)
+    # The group's leader (ketua kelompok): one of its active members, or nobody.
+    leader = ForeignKey(Member, on_delete=OnDelete.set_null, null=True, default=None)
 
 
 class GroupFacilitator(Table, tablename="group_facilitator"):
