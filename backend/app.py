@@ -23,6 +23,7 @@ from backend.accounts.auth import SessionAuthMiddleware, provide_user
 from backend.accounts.controller import AuthController, MeController, UserController
 from backend.attendance.controller import (
     MemberAttendanceController,
+    MyAbsenceController,
     MyAttendanceController,
     RollCallController,
 )
@@ -72,6 +73,7 @@ API_CONTROLLERS: list = [
     MyCalendarLinkController,
     CalendarFeedController,
     RollCallController,
+    MyAbsenceController,
     MyAttendanceController,
     MemberAttendanceController,
     ReportController,

@@ -146,6 +146,13 @@ MATRIX: dict[str, frozenset[str]] = {
     "GET /my/calendar-link/reset": MEMBER_ONLY,
     "POST /follow-up/{group_id}/{member_id}/contacts": GROUP,
     "GET /follow-up/{group_id}/{member_id}/contacts": STAFF,
+    # the members' side (issue 14)
+    "PUT /api/v1/me/sessions/{session_id}/absence": MEMBER_ONLY,
+    "DELETE /api/v1/me/sessions/{session_id}/absence": MEMBER_ONLY,
+    "POST /my/sessions/{session_id}/absence": MEMBER_ONLY,
+    "GET /my/sessions/{session_id}/absence": MEMBER_ONLY,
+    "POST /my/sessions/{session_id}/absence/withdraw": MEMBER_ONLY,
+    "GET /my/sessions/{session_id}/absence/withdraw": MEMBER_ONLY,
 }
 
 # Bodies valid enough that a refusal can only come from the access rules.
@@ -176,6 +183,7 @@ BODIES: dict[str, Any] = {
         "consent_given": True,
     },
     "POST /api/v1/groups/{group_id}/members/{member_id}/contacts": {"outcome": "reached"},
+    "PUT /api/v1/me/sessions/{session_id}/absence": {"reason": "sick"},
 }
 FORMS: dict[str, dict[str, str]] = {
     "POST /groups/new": {
@@ -194,6 +202,7 @@ FORMS: dict[str, dict[str, str]] = {
     },
     "POST /sessions/{session_id}/roll": {},
     "POST /follow-up/{group_id}/{member_id}/contacts": {"outcome": "reached"},
+    "POST /my/sessions/{session_id}/absence": {"reason": "sick"},
     "POST /admin/users": {
         "email": "y{n}@test.example",
         "display_name": "Y",

@@ -33,7 +33,13 @@ from backend.groups.schemas import EnrolmentCreate, GroupCreate, NewPersonEnrolm
 from backend.lib.errors import Conflict, LingkarError, TooManyRequests, Unauthenticated
 from backend.lib.i18n import N_, language_cookie_header, supported
 from backend.lib.types import GroupId, MemberId, UserId
-from backend.web import attendance_pages, followup_pages, schedule_pages, views
+from backend.web import (
+    attendance_pages,
+    followup_pages,
+    member_pages,
+    schedule_pages,
+    views,
+)
 from backend.web.group_page import render_group
 from backend.web.render import (
     WEB_EXCEPTION_HANDLERS,
@@ -556,4 +562,5 @@ WEB_CONTROLLERS = (
     *schedule_pages.CONTROLLERS,
     *attendance_pages.CONTROLLERS,
     *followup_pages.CONTROLLERS,
+    *member_pages.CONTROLLERS,
 )

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from backend.accounts import service as accounts
 from backend.accounts.schemas import CurrentUser
 from backend.attendance import service as attendance
-from backend.domain.vocabulary import Role
+from backend.domain.vocabulary import AttendanceStatus, Role
 from backend.followup import service as followup
 from backend.groups import service as groups
 from backend.groups.schemas import place_timezones
@@ -146,6 +146,10 @@ async def my_page(user: CurrentUser) -> dict[str, Any]:
     zones = {label["timezone"] for label in labels.values()} | {s.timezone for s in upcoming.items}
     return {
         "my_upcoming_sessions": upcoming.items,
+        # Absences said ahead, by session (records of sessions not held yet are excused ahead).
+        "my_absences": {
+            r.session_id: r for r in mine.records if r.status == AttendanceStatus.EXCUSED
+        },
         "my_attendance": mine,
         "my_groups": labels,
         "show_zone": len(zones) > 1,

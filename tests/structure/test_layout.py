@@ -9,6 +9,7 @@ from pathlib import Path
 
 from backend.domain.vocabulary import (
     PURPOSE_CODES,
+    AbsenceReason,
     AttendanceStatus,
     MembershipStatus,
     Participation,
@@ -22,6 +23,7 @@ VOCABULARY = frozenset(
     + [s.value for s in MembershipStatus]
     + [s.value for s in SessionStatus]
     + [p.value for p in Participation]
+    + [r.value for r in AbsenceReason]
 )
 
 
