@@ -36,6 +36,7 @@ from backend.db import use_database
 from backend.db.connections import open_database
 from backend.db.engine import build_engine, stop_engine
 from backend.db.schema import bind
+from backend.feedback.controller import FeedbackFiguresController, MyFeedbackController
 from backend.followup.controller import FollowUpController
 from backend.groups.controller import GroupController, MemberController
 from backend.guides.controller import GuideController
@@ -78,6 +79,8 @@ API_CONTROLLERS: list = [
     MemberAttendanceController,
     ReportController,
     FollowUpController,
+    MyFeedbackController,
+    FeedbackFiguresController,
 ]
 SWAGGER_UI_PATH = "/static/swagger-ui"
 

@@ -153,6 +153,12 @@ MATRIX: dict[str, frozenset[str]] = {
     "GET /my/sessions/{session_id}/absence": MEMBER_ONLY,
     "POST /my/sessions/{session_id}/absence/withdraw": MEMBER_ONLY,
     "GET /my/sessions/{session_id}/absence/withdraw": MEMBER_ONLY,
+    "GET /api/v1/me/sessions/{session_id}/feedback": MEMBER_ONLY,
+    "PUT /api/v1/me/sessions/{session_id}/feedback": MEMBER_ONLY,
+    "GET /api/v1/sessions/{session_id}/feedback": GROUP,
+    "GET /api/v1/groups/{group_id}/feedback": GROUP,
+    "GET /my/sessions/{session_id}/feedback": MEMBER_ONLY,
+    "POST /my/sessions/{session_id}/feedback": MEMBER_ONLY,
 }
 
 # Bodies valid enough that a refusal can only come from the access rules.
@@ -184,6 +190,9 @@ BODIES: dict[str, Any] = {
     },
     "POST /api/v1/groups/{group_id}/members/{member_id}/contacts": {"outcome": "reached"},
     "PUT /api/v1/me/sessions/{session_id}/absence": {"reason": "sick"},
+    "PUT /api/v1/me/sessions/{session_id}/feedback": {
+        "ratings": {"heard": 4, "mattered": 4, "way-of-working": 4, "overall": 4}
+    },
 }
 FORMS: dict[str, dict[str, str]] = {
     "POST /groups/new": {

@@ -45,6 +45,7 @@ from backend.db.engine import (
 )
 from backend.db.files import open_private
 from backend.db.schema import bind, migrate
+from backend.feedback.tables import SessionFeedback
 from backend.figures import service as figures
 from backend.groups.tables import Group, GroupFacilitator, Member, Membership
 from backend.scheduling.tables import Series, Session
@@ -63,6 +64,7 @@ ARCHIVED_TABLES: tuple[type[Table], ...] = (
     Session,
     Attendance,
     AttendanceAudit,
+    SessionFeedback,
 )
 BY_NAME = {t._meta.tablename: t for t in ARCHIVED_TABLES}
 

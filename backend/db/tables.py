@@ -4,6 +4,7 @@ from piccolo.table import Table
 
 from backend.accounts.tables import AuthSession, LoginThrottle, User
 from backend.attendance.tables import Attendance, AttendanceAudit
+from backend.feedback.tables import SessionFeedback
 from backend.figures.tables import AttendanceFact, MemberGroupFigures, SessionFigures
 from backend.followup.tables import FollowUpContact
 from backend.groups.tables import Group, GroupFacilitator, Member, Membership
@@ -26,4 +27,5 @@ ALL_TABLES: tuple[type[Table], ...] = (
     SessionFigures,
     LoginThrottle,
     FollowUpContact,
+    SessionFeedback,
 )
