@@ -40,6 +40,14 @@ class Settings:
     debug: bool = False
     # The language of pages and messages for someone who has chosen none (en, id).
     default_language: str = "en"
+    # How long before a session its reminders come, in minutes, longest first (calendar
+    # alarms, and the emailed reminder at the first of them).
+    reminder_offsets: tuple[int, ...] = (1440, 60)
+    # smtp://[user:password@]host[:port] (smtps:// for TLS); empty: no emails are sent.
+    smtp_url: str = ""
+    smtp_from: str = "Lingkar <lingkar@localhost>"
+    # The public address of Lingkar, for links in emails (unsubscribe); empty: host and port.
+    public_url: str = ""
 
     @property
     def is_sqlite(self) -> bool:
@@ -78,6 +86,31 @@ def signing_secret(settings: Settings) -> str:
     return key
 
 
+_UNITS = {"d": 1440, "h": 60, "m": 1}
+
+
+def parse_offsets(raw: str) -> tuple[int, ...]:
+    """``1d,1h`` (or minutes: ``1440,60``) as minutes, longest first; ``off``: none."""
+    raw = raw.strip().lower()
+    if raw in ("off", "none"):
+        return ()
+    minutes = set()
+    for part in (p.strip() for p in raw.split(",")):
+        unit = _UNITS.get(part[-1:]) if part else None
+        number = part[:-1] if unit else part
+        if not number.isdigit():
+            raise ConfigurationError(
+                f"LINGKAR_REMINDER_OFFSETS: {part!r} is not like 1d, 1h, 30m or a number of minutes"
+            )
+        value = int(number) * (unit or 1)
+        if not 1 <= value <= 30 * 1440:
+            raise ConfigurationError(
+                f"LINGKAR_REMINDER_OFFSETS: {part!r} must be between 1 minute and 30 days"
+            )
+        minutes.add(value)
+    return tuple(sorted(minutes, reverse=True))
+
+
 def load_settings() -> Settings:
     """Read the environment now (uncached)."""
     var_dir = Path(os.environ.get("LINGKAR_VAR_DIR", str(REPO_ROOT / "var"))).resolve()
@@ -112,6 +145,10 @@ def load_settings() -> Settings:
         demo_data=_flag("LINGKAR_DEMO_DATA", True),
         debug=_flag("LINGKAR_DEBUG", False),
         default_language=default_language,
+        reminder_offsets=parse_offsets(os.environ.get("LINGKAR_REMINDER_OFFSETS", "") or "1d,1h"),
+        smtp_url=os.environ.get("LINGKAR_SMTP_URL", "").strip(),
+        smtp_from=os.environ.get("LINGKAR_SMTP_FROM", "").strip() or "Lingkar <lingkar@localhost>",
+        public_url=os.environ.get("LINGKAR_PUBLIC_URL", "").strip(),
     )
 
 

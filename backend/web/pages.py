@@ -536,7 +536,8 @@ class MemberPages(Controller):
             "my.html",
             request,
             **await views.my_page(user),
-            schedule_calendar_url=calendar.feed_url(str(request.base_url), token),
+            schedule_calendar_url=(url := calendar.feed_url(str(request.base_url), token)),
+            schedule_webcal_url=calendar.webcal_url(url),
         )
 
     @post("/calendar-link/reset", guards=[requires_member])
