@@ -48,6 +48,8 @@ from backend.lib.requests import MAX_BODY_BYTES, LingkarRequest
 from backend.lib.routing import AllowHeaderMiddleware
 from backend.lib.security import SecurityHeadersMiddleware
 from backend.purposes.controller import PurposeController
+from backend.reminders import service as reminders
+from backend.reminders.controller import MyRemindersController
 from backend.reports.controller import ReportController
 from backend.scheduling.controller import (
     GroupSessionController,
@@ -81,6 +83,7 @@ API_CONTROLLERS: list = [
     FollowUpController,
     MyFeedbackController,
     FeedbackFiguresController,
+    MyRemindersController,
 ]
 SWAGGER_UI_PATH = "/static/swagger-ui"
 
@@ -149,8 +152,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
         bind(engine)
         await database.start()
         use_database(database)
+        app.state.reminder_task = reminders.start(settings, secret)
 
     async def on_shutdown(app: Litestar) -> None:
+        await reminders.stop(app.state.pop("reminder_task", None))
         await database.close()
         await stop_engine(engine)
 

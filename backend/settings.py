@@ -48,6 +48,8 @@ class Settings:
     smtp_from: str = "Lingkar <lingkar@localhost>"
     # The public address of Lingkar, for links in emails (unsubscribe); empty: host and port.
     public_url: str = ""
+    # Seconds between two rounds of the reminder sender.
+    reminder_interval: float = 300.0
 
     @property
     def is_sqlite(self) -> bool:
@@ -121,6 +123,7 @@ def load_settings() -> Settings:
         port = int(os.environ.get("LINGKAR_PORT", "8000"))
         workers = int(os.environ.get("LINGKAR_WORKERS", "1"))
         attempts = int(os.environ.get("LINGKAR_LOGIN_ATTEMPTS_PER_MINUTE", "10"))
+        reminder_interval = max(float(os.environ.get("LINGKAR_REMINDER_INTERVAL", "300")), 1.0)
     except ValueError as exc:
         raise ConfigurationError(f"a numeric LINGKAR_* setting is not a number: {exc}") from exc
     default_language = os.environ.get("LINGKAR_DEFAULT_LANGUAGE", "").strip().lower() or "en"
@@ -149,6 +152,7 @@ def load_settings() -> Settings:
         smtp_url=os.environ.get("LINGKAR_SMTP_URL", "").strip(),
         smtp_from=os.environ.get("LINGKAR_SMTP_FROM", "").strip() or "Lingkar <lingkar@localhost>",
         public_url=os.environ.get("LINGKAR_PUBLIC_URL", "").strip(),
+        reminder_interval=reminder_interval,
     )
 
 

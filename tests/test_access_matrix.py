@@ -159,6 +159,12 @@ MATRIX: dict[str, frozenset[str]] = {
     "GET /api/v1/groups/{group_id}/feedback": GROUP,
     "GET /my/sessions/{session_id}/feedback": MEMBER_ONLY,
     "POST /my/sessions/{session_id}/feedback": MEMBER_ONLY,
+    "GET /api/v1/me/reminders": LOGIN,
+    "PUT /api/v1/me/reminders": LOGIN,
+    "GET /reminders/off/{token}": PUBLIC,
+    "POST /reminders/off/{token}": PUBLIC,
+    "POST /account/reminders": LOGIN,
+    "GET /account/reminders": LOGIN,
 }
 
 # Bodies valid enough that a refusal can only come from the access rules.
@@ -190,6 +196,7 @@ BODIES: dict[str, Any] = {
     },
     "POST /api/v1/groups/{group_id}/members/{member_id}/contacts": {"outcome": "reached"},
     "PUT /api/v1/me/sessions/{session_id}/absence": {"reason": "sick"},
+    "PUT /api/v1/me/reminders": {"enabled": True},
     "PUT /api/v1/me/sessions/{session_id}/feedback": {
         "ratings": {"heard": 4, "mattered": 4, "way-of-working": 4, "overall": 4}
     },

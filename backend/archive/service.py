@@ -48,6 +48,7 @@ from backend.db.schema import bind, migrate
 from backend.feedback.tables import SessionFeedback
 from backend.figures import service as figures
 from backend.groups.tables import Group, GroupFacilitator, Member, Membership
+from backend.reminders.tables import ReminderOptOut, ReminderSent
 from backend.scheduling.tables import Series, Session
 
 FORMAT = "lingkar-archive"
@@ -65,6 +66,8 @@ ARCHIVED_TABLES: tuple[type[Table], ...] = (
     Attendance,
     AttendanceAudit,
     SessionFeedback,
+    ReminderSent,
+    ReminderOptOut,
 )
 BY_NAME = {t._meta.tablename: t for t in ARCHIVED_TABLES}
 

@@ -8,6 +8,7 @@ from backend.feedback.tables import SessionFeedback
 from backend.figures.tables import AttendanceFact, MemberGroupFigures, SessionFigures
 from backend.followup.tables import FollowUpContact
 from backend.groups.tables import Group, GroupFacilitator, Member, Membership
+from backend.reminders.tables import ReminderOptOut, ReminderSent
 from backend.scheduling.tables import CalendarToken, Series, Session
 
 ALL_TABLES: tuple[type[Table], ...] = (
@@ -28,4 +29,6 @@ ALL_TABLES: tuple[type[Table], ...] = (
     LoginThrottle,
     FollowUpContact,
     SessionFeedback,
+    ReminderSent,
+    ReminderOptOut,
 )

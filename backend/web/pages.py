@@ -37,6 +37,7 @@ from backend.web import (
     attendance_pages,
     followup_pages,
     member_pages,
+    reminder_pages,
     schedule_pages,
     views,
 )
@@ -564,4 +565,5 @@ WEB_CONTROLLERS = (
     *attendance_pages.CONTROLLERS,
     *followup_pages.CONTROLLERS,
     *member_pages.CONTROLLERS,
+    *reminder_pages.CONTROLLERS,
 )

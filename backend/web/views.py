@@ -21,6 +21,7 @@ from backend.groups.schemas import place_timezones
 from backend.guides.service import guide_index
 from backend.lib.i18n import N_, zone_abbreviation
 from backend.lib.moments import today_in
+from backend.reminders import service as reminders
 from backend.reports import service as reports
 from backend.scheduling import service as scheduling
 
@@ -72,6 +73,7 @@ async def dashboard(user: CurrentUser, language: str) -> dict[str, Any]:
         "schedule_next": upcoming.items,
         "awaiting_rolls": await attendance.awaiting_roll_calls(user),
         "follow_up": (await followup.follow_up_list(user, language)).items,
+        "reminders_enabled": await reminders.reminders_on(user),
         # Times carry their zone (WIB, WITA...) when the reader's groups are in several.
         "show_zone": len(zones) > 1,
     }
@@ -147,6 +149,7 @@ async def my_page(user: CurrentUser) -> dict[str, Any]:
     zones = {label["timezone"] for label in labels.values()} | {s.timezone for s in upcoming.items}
     moment = datetime.now(UTC)
     return {
+        "reminders_enabled": await reminders.reminders_on(user),
         # Sessions the member was at, still open for their feedback.
         "my_feedback_open": [
             r
