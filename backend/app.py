@@ -51,6 +51,8 @@ from backend.purposes.controller import PurposeController
 from backend.reminders import service as reminders
 from backend.reminders.controller import MyRemindersController
 from backend.reports.controller import ReportController
+from backend.rights import service as rights
+from backend.rights.controller import ErasureController, MyDataController
 from backend.scheduling.controller import (
     GroupSessionController,
     MySessionController,
@@ -84,6 +86,8 @@ API_CONTROLLERS: list = [
     MyFeedbackController,
     FeedbackFiguresController,
     MyRemindersController,
+    MyDataController,
+    ErasureController,
 ]
 SWAGGER_UI_PATH = "/static/swagger-ui"
 
@@ -153,9 +157,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
         await database.start()
         use_database(database)
         app.state.reminder_task = reminders.start(settings, secret)
+        app.state.retention_task = rights.start(settings.retention_years)
 
     async def on_shutdown(app: Litestar) -> None:
         await reminders.stop(app.state.pop("reminder_task", None))
+        await rights.stop(app.state.pop("retention_task", None))
         await database.close()
         await stop_engine(engine)
 

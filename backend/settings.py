@@ -50,6 +50,8 @@ class Settings:
     public_url: str = ""
     # Seconds between two rounds of the reminder sender.
     reminder_interval: float = 300.0
+    # Members whose last membership ended longer ago than this are anonymised; None: keep.
+    retention_years: int | None = None
 
     @property
     def is_sqlite(self) -> bool:
@@ -124,8 +126,12 @@ def load_settings() -> Settings:
         workers = int(os.environ.get("LINGKAR_WORKERS", "1"))
         attempts = int(os.environ.get("LINGKAR_LOGIN_ATTEMPTS_PER_MINUTE", "10"))
         reminder_interval = max(float(os.environ.get("LINGKAR_REMINDER_INTERVAL", "300")), 1.0)
+        raw_years = os.environ.get("LINGKAR_RETENTION_YEARS", "").strip()
+        retention_years = int(raw_years) if raw_years else None
     except ValueError as exc:
         raise ConfigurationError(f"a numeric LINGKAR_* setting is not a number: {exc}") from exc
+    if retention_years is not None and not 1 <= retention_years <= 100:
+        raise ConfigurationError("LINGKAR_RETENTION_YEARS must be between 1 and 100 years")
     default_language = os.environ.get("LINGKAR_DEFAULT_LANGUAGE", "").strip().lower() or "en"
     if default_language not in LANGUAGE_CODES:
         raise ConfigurationError(
@@ -153,6 +159,7 @@ def load_settings() -> Settings:
         smtp_from=os.environ.get("LINGKAR_SMTP_FROM", "").strip() or "Lingkar <lingkar@localhost>",
         public_url=os.environ.get("LINGKAR_PUBLIC_URL", "").strip(),
         reminder_interval=reminder_interval,
+        retention_years=retention_years,
     )
 
 

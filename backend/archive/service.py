@@ -49,6 +49,7 @@ from backend.feedback.tables import SessionFeedback
 from backend.figures import service as figures
 from backend.groups.tables import Group, GroupFacilitator, Member, Membership
 from backend.reminders.tables import ReminderOptOut, ReminderSent
+from backend.rights.tables import RightsAudit
 from backend.scheduling.tables import Series, Session
 
 FORMAT = "lingkar-archive"
@@ -68,6 +69,7 @@ ARCHIVED_TABLES: tuple[type[Table], ...] = (
     SessionFeedback,
     ReminderSent,
     ReminderOptOut,
+    RightsAudit,
 )
 BY_NAME = {t._meta.tablename: t for t in ARCHIVED_TABLES}
 

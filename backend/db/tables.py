@@ -9,6 +9,7 @@ from backend.figures.tables import AttendanceFact, MemberGroupFigures, SessionFi
 from backend.followup.tables import FollowUpContact
 from backend.groups.tables import Group, GroupFacilitator, Member, Membership
 from backend.reminders.tables import ReminderOptOut, ReminderSent
+from backend.rights.tables import RightsAudit
 from backend.scheduling.tables import CalendarToken, Series, Session
 
 ALL_TABLES: tuple[type[Table], ...] = (
@@ -31,4 +32,5 @@ ALL_TABLES: tuple[type[Table], ...] = (
     SessionFeedback,
     ReminderSent,
     ReminderOptOut,
+    RightsAudit,
 )
