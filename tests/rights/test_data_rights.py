@@ -163,6 +163,12 @@ async def test_erasure_leaves_every_report_the_same_and_no_personal_value_anywhe
     # Audited without the erased values; a second erasure changes nothing.
     audits = await RightsAudit.select().where(RightsAudit.member_id == ani["id"])
     assert len(audits) == 1 and audits[0]["acted_by"] == admin.id
+    # Consent withdrawn and data erased: no new record is taken.
+    back = await facilitator.client.post(
+        f"/api/v1/groups/{group['id']}/members",
+        json={"member_id": ani["id"], "consent_given": True},
+    )
+    assert back.status_code == 409 and back.json()["code"] == "member_erased"
     again = await admin.client.post(erase_url)
     assert again.status_code == 200 and again.json()["erased_now"] is False
     assert (await facilitator.client.get(report_url)).content == after
