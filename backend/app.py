@@ -23,6 +23,7 @@ from backend.accounts.auth import SessionAuthMiddleware, provide_user
 from backend.accounts.controller import AuthController, MeController, UserController
 from backend.attendance.controller import (
     MemberAttendanceController,
+    MyAbsenceController,
     MyAttendanceController,
     RollCallController,
 )
@@ -36,6 +37,7 @@ from backend.db import use_database
 from backend.db.connections import open_database
 from backend.db.engine import build_engine, stop_engine
 from backend.db.schema import bind
+from backend.feedback.controller import FeedbackFiguresController, MyFeedbackController
 from backend.followup.controller import FollowUpController
 from backend.groups.controller import GroupController, MemberController
 from backend.guides.controller import GuideController
@@ -47,7 +49,11 @@ from backend.lib.requests import MAX_BODY_BYTES, LingkarRequest
 from backend.lib.routing import AllowHeaderMiddleware
 from backend.lib.security import SecurityHeadersMiddleware
 from backend.purposes.controller import PurposeController
+from backend.reminders import service as reminders
+from backend.reminders.controller import MyRemindersController
 from backend.reports.controller import ReportController
+from backend.rights import service as rights
+from backend.rights.controller import ErasureController, MyDataController
 from backend.scheduling.controller import (
     GroupSessionController,
     MySessionController,
@@ -73,12 +79,18 @@ API_CONTROLLERS: list = [
     MyCalendarLinkController,
     CalendarFeedController,
     RollCallController,
+    MyAbsenceController,
     MyAttendanceController,
     MemberAttendanceController,
     ReportController,
     FollowUpController,
     CurriculumController,
     GroupProgressController,
+    MyFeedbackController,
+    FeedbackFiguresController,
+    MyRemindersController,
+    MyDataController,
+    ErasureController,
 ]
 SWAGGER_UI_PATH = "/static/swagger-ui"
 
@@ -147,8 +159,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
         bind(engine)
         await database.start()
         use_database(database)
+        app.state.reminder_task = reminders.start(settings, secret)
+        app.state.retention_task = rights.start(settings.retention_years)
 
     async def on_shutdown(app: Litestar) -> None:
+        await reminders.stop(app.state.pop("reminder_task", None))
+        await rights.stop(app.state.pop("retention_task", None))
         await database.close()
         await stop_engine(engine)
 

@@ -222,6 +222,25 @@ def cmd_rebuild_figures(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_retention(args: argparse.Namespace, settings: Settings) -> int:
+    from backend.rights.service import retention
+
+    async def work(engine: Any) -> Any:
+        await _migrate(engine)
+        return await retention(settings.retention_years)
+
+    run = asyncio.run(_with_engine(settings, work))
+    if run.years is None:
+        print("LINGKAR_RETENTION_YEARS is not set: every member is kept; nothing was done.")
+        return 0
+    ids = ", ".join(str(e.member_id) for e in run.erased) or "none"
+    print(
+        f"Retention of {run.years} years (memberships ended before {run.cutoff}): "
+        f"{len(run.erased)} members anonymised ({ids})."
+    )
+    return 0
+
+
 def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     from backend.archive.service import ArchiveError, import_into
 
@@ -287,6 +306,10 @@ def parser() -> argparse.ArgumentParser:
     )
     rebuild.add_argument("--group", type=int, help="only this group's figures")
     rebuild.set_defaults(run=cmd_rebuild_figures)
+    commands.add_parser(
+        "retention",
+        help="anonymise members whose last membership ended LINGKAR_RETENTION_YEARS ago",
+    ).set_defaults(run=cmd_retention)
     imp = commands.add_parser("import", help="load an archive into an empty database")
     imp.add_argument("file")
     imp.set_defaults(run=cmd_import)

@@ -40,6 +40,18 @@ class Settings:
     debug: bool = False
     # The language of pages and messages for someone who has chosen none (en, id).
     default_language: str = "en"
+    # How long before a session its reminders come, in minutes, longest first (calendar
+    # alarms, and the emailed reminder at the first of them).
+    reminder_offsets: tuple[int, ...] = (1440, 60)
+    # smtp://[user:password@]host[:port] (smtps:// for TLS); empty: no emails are sent.
+    smtp_url: str = ""
+    smtp_from: str = "Lingkar <lingkar@localhost>"
+    # The public address of Lingkar, for links in emails (unsubscribe); empty: host and port.
+    public_url: str = ""
+    # Seconds between two rounds of the reminder sender.
+    reminder_interval: float = 300.0
+    # Members whose last membership ended longer ago than this are anonymised; None: keep.
+    retention_years: int | None = None
 
     @property
     def is_sqlite(self) -> bool:
@@ -78,6 +90,31 @@ def signing_secret(settings: Settings) -> str:
     return key
 
 
+_UNITS = {"d": 1440, "h": 60, "m": 1}
+
+
+def parse_offsets(raw: str) -> tuple[int, ...]:
+    """``1d,1h`` (or minutes: ``1440,60``) as minutes, longest first; ``off``: none."""
+    raw = raw.strip().lower()
+    if raw in ("off", "none"):
+        return ()
+    minutes = set()
+    for part in (p.strip() for p in raw.split(",")):
+        unit = _UNITS.get(part[-1:]) if part else None
+        number = part[:-1] if unit else part
+        if not number.isdigit():
+            raise ConfigurationError(
+                f"LINGKAR_REMINDER_OFFSETS: {part!r} is not like 1d, 1h, 30m or a number of minutes"
+            )
+        value = int(number) * (unit or 1)
+        if not 1 <= value <= 30 * 1440:
+            raise ConfigurationError(
+                f"LINGKAR_REMINDER_OFFSETS: {part!r} must be between 1 minute and 30 days"
+            )
+        minutes.add(value)
+    return tuple(sorted(minutes, reverse=True))
+
+
 def load_settings() -> Settings:
     """Read the environment now (uncached)."""
     var_dir = Path(os.environ.get("LINGKAR_VAR_DIR", str(REPO_ROOT / "var"))).resolve()
@@ -88,8 +125,13 @@ def load_settings() -> Settings:
         port = int(os.environ.get("LINGKAR_PORT", "8000"))
         workers = int(os.environ.get("LINGKAR_WORKERS", "1"))
         attempts = int(os.environ.get("LINGKAR_LOGIN_ATTEMPTS_PER_MINUTE", "10"))
+        reminder_interval = max(float(os.environ.get("LINGKAR_REMINDER_INTERVAL", "300")), 1.0)
+        raw_years = os.environ.get("LINGKAR_RETENTION_YEARS", "").strip()
+        retention_years = int(raw_years) if raw_years else None
     except ValueError as exc:
         raise ConfigurationError(f"a numeric LINGKAR_* setting is not a number: {exc}") from exc
+    if retention_years is not None and not 1 <= retention_years <= 100:
+        raise ConfigurationError("LINGKAR_RETENTION_YEARS must be between 1 and 100 years")
     default_language = os.environ.get("LINGKAR_DEFAULT_LANGUAGE", "").strip().lower() or "en"
     if default_language not in LANGUAGE_CODES:
         raise ConfigurationError(
@@ -112,6 +154,12 @@ def load_settings() -> Settings:
         demo_data=_flag("LINGKAR_DEMO_DATA", True),
         debug=_flag("LINGKAR_DEBUG", False),
         default_language=default_language,
+        reminder_offsets=parse_offsets(os.environ.get("LINGKAR_REMINDER_OFFSETS", "") or "1d,1h"),
+        smtp_url=os.environ.get("LINGKAR_SMTP_URL", "").strip(),
+        smtp_from=os.environ.get("LINGKAR_SMTP_FROM", "").strip() or "Lingkar <lingkar@localhost>",
+        public_url=os.environ.get("LINGKAR_PUBLIC_URL", "").strip(),
+        reminder_interval=reminder_interval,
+        retention_years=retention_years,
     )
 
 

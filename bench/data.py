@@ -67,7 +67,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     ),
     "attendance": (
         "id", "session", "group", "member", "status", "participation", "purpose_mask", "note",
-        "updated_at", "updated_by",
+        "updated_at", "updated_by", "absence_reason",
     ),
     "attendance_audit": (
         "id", "session", "member", "changed_by", "changed_at", "before", "after",
@@ -466,6 +466,7 @@ def attendance_and_audit(
                         note,
                         taken,
                         facilitator,
+                        None,
                     )
 
 

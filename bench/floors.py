@@ -109,6 +109,7 @@ def write_rows(
                 r.participation,
                 to_mask(r.purposes),
                 r.note,
+                None,  # absence_reason: a roll call taken by the facilitator gives none
                 stamp,
                 roll.user,
             )

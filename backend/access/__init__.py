@@ -23,7 +23,7 @@ from backend.access import queries
 from backend.accounts.schemas import CurrentUser
 from backend.db import Connection, convert
 from backend.db.sql import POSTGRES, cached
-from backend.domain.vocabulary import Role
+from backend.domain.vocabulary import MembershipStatus, Role
 from backend.lib.errors import NotFound
 from backend.lib.i18n import N_
 
@@ -92,6 +92,23 @@ async def session(
     row = await db.fetch_one(
         cached(queries.SESSION_REF + scope.on('s."group"')), session_id, *scope.args
     )
+    if row is None:
+        raise NotFound(N_("No session with id {id} among your groups."), params={"id": session_id})
+    if lock and db.dialect == POSTGRES:
+        await db.fetch(queries.SESSION_LOCK, session_id)
+    return convert(row, SessionRef)
+
+
+async def own_session(
+    db: Connection, user: CurrentUser, session_id: int, *, lock: bool = False
+) -> SessionRef:
+    """A session of a group in which the user's own member record is active; otherwise 404
+    (staff accounts without a member record reach none this way)."""
+    row = None
+    if user.member_id is not None:
+        row = await db.fetch_one(
+            queries.OWN_SESSION_REF, session_id, user.member_id, MembershipStatus.ACTIVE.value
+        )
     if row is None:
         raise NotFound(N_("No session with id {id} among your groups."), params={"id": session_id})
     if lock and db.dialect == POSTGRES:

@@ -26,6 +26,11 @@ SESSION_REF = (
     "g.name AS group_name, g.timezone, g.purpose_mask FROM group_session s "
     'JOIN work_group g ON g.id = s."group" WHERE s.id = {} AND '
 )
+# A session of a group in which a member has a membership of the given status.
+OWN_SESSION_REF = SQL(
+    SESSION_REF
+    + 's."group" IN (SELECT ms."group" FROM membership ms WHERE ms.member = {} AND ms.status = {})'
+)
 # PostgreSQL only: SQLite writers hold the database's write lock already.
 SESSION_LOCK = SQL("SELECT 1 AS locked FROM group_session WHERE id = {} FOR UPDATE")
 

@@ -46,9 +46,12 @@ from backend.db.engine import (
 )
 from backend.db.files import open_private
 from backend.db.schema import bind, migrate
+from backend.feedback.tables import SessionFeedback
 from backend.figures import service as figures
 from backend.followup.tables import FollowUpContact
 from backend.groups.tables import Group, GroupFacilitator, Member, Membership
+from backend.reminders.tables import ReminderOptOut, ReminderSent
+from backend.rights.tables import RightsAudit
 from backend.scheduling.tables import Series, Session
 
 FORMAT = "lingkar-archive"
@@ -68,6 +71,10 @@ ARCHIVED_TABLES: tuple[type[Table], ...] = (
     Attendance,
     AttendanceAudit,
     FollowUpContact,
+    SessionFeedback,
+    ReminderSent,
+    ReminderOptOut,
+    RightsAudit,
 )
 BY_NAME = {t._meta.tablename: t for t in ARCHIVED_TABLES}
 

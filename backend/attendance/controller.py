@@ -1,13 +1,20 @@
 from __future__ import annotations
 
-from litestar import Controller, get, put
+from litestar import Controller, delete, get, put
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
 
 from backend.accounts.auth import requires_member, requires_staff
 from backend.accounts.schemas import CurrentUser
 from backend.attendance import service
-from backend.attendance.schemas import History, MemberAttendance, Roll, RollInput
+from backend.attendance.schemas import (
+    AbsenceAhead,
+    AbsenceInput,
+    History,
+    MemberAttendance,
+    Roll,
+    RollInput,
+)
 from backend.lib.types import MemberId, SessionId
 
 
@@ -59,3 +66,29 @@ class MemberAttendanceController(Controller):
         self, user: NamedDependency[CurrentUser], member_id: MemberId
     ) -> MemberAttendance:
         return await service.member_attendance_for_staff(user, member_id)
+
+
+class MyAbsenceController(Controller):
+    path = "/api/v1/me/sessions/{session_id:int}/absence"
+    tags = ["attendance"]
+    guards = [requires_member]
+
+    @put(
+        "/",
+        summary="I can't come: an excused absence ahead, with a reason (before the start)",
+        description=(
+            "For a session of a group the member is active in, before it starts and unless it "
+            "is cancelled (409 otherwise). The facilitator sees it on the roll, already marked."
+        ),
+    )
+    async def say_absent(
+        self,
+        user: NamedDependency[CurrentUser],
+        session_id: SessionId,
+        data: JSONBody[AbsenceInput],
+    ) -> AbsenceAhead:
+        return await service.say_absent(user, session_id, data)
+
+    @delete("/", summary="Withdraw my absence said ahead (before the start)")
+    async def withdraw(self, user: NamedDependency[CurrentUser], session_id: SessionId) -> None:
+        await service.withdraw_absence(user, session_id)

@@ -12,7 +12,12 @@ from typing import Annotated
 import msgspec
 from msgspec import Meta
 
-from backend.domain.vocabulary import AttendanceStatus, Participation, SessionStatus
+from backend.domain.vocabulary import (
+    AbsenceReason,
+    AttendanceStatus,
+    Participation,
+    SessionStatus,
+)
 from backend.lib.types import Id, Input, Note, Output, PurposeCode
 
 RecordPurposes = Annotated[
@@ -26,6 +31,8 @@ class RollRecordInput(Input):
     participation: Participation | None = None
     purposes: RecordPurposes = msgspec.field(default_factory=list)
     note: Note | None = None
+    # Excused members only: why they are away.
+    reason: AbsenceReason | None = None
 
 
 class RollInput(Input):
@@ -41,6 +48,7 @@ class RollRecord(Output):
     participation: Participation | None
     purposes: list[str]
     note: str | None
+    reason: AbsenceReason | None
     updated_at: datetime
     updated_by: int | None
 
@@ -79,6 +87,21 @@ class MemberRecord(Output):
     status: AttendanceStatus
     participation: Participation | None
     purposes: list[str]
+    reason: AbsenceReason | None
+
+
+class AbsenceInput(Input):
+    """A member saying ahead that they cannot come, and why."""
+
+    reason: AbsenceReason
+
+
+class AbsenceAhead(Output):
+    """A member's absence excused ahead of a session (``reason`` null once withdrawn)."""
+
+    session_id: int
+    status: AttendanceStatus | None
+    reason: AbsenceReason | None
 
 
 class MemberSummary(Output):

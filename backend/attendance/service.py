@@ -16,6 +16,8 @@ from backend import access
 from backend.accounts.schemas import CurrentUser
 from backend.attendance import queries
 from backend.attendance.schemas import (
+    AbsenceAhead,
+    AbsenceInput,
     History,
     MemberAttendance,
     MemberRecord,
@@ -24,7 +26,12 @@ from backend.attendance.schemas import (
     RollInput,
 )
 from backend.db import Connection, database
-from backend.domain.vocabulary import ATTENDED_STATUSES, AttendanceStatus, SessionStatus
+from backend.domain.vocabulary import (
+    ATTENDED_STATUSES,
+    AbsenceReason,
+    AttendanceStatus,
+    SessionStatus,
+)
 from backend.figures import service as figures
 from backend.figures.service import local_date
 from backend.lib.errors import Conflict, Invalid
@@ -42,15 +49,17 @@ def rate(attended: int, held: int) -> float | None:
 
 
 def _snapshot(row: dict[str, Any]) -> str:
-    """A record as the audit keeps it: JSON with its keys in order."""
-    return msgspec.json.encode(
-        {
-            "note": row["note"],
-            "participation": row["participation"],
-            "purposes": from_mask(row["purpose_mask"]),
-            "status": row["status"],
-        }
-    ).decode()
+    """A record as the audit keeps it: JSON with its keys in order (``reason`` only when an
+    excused absence has one)."""
+    snapshot = {
+        "note": row["note"],
+        "participation": row["participation"],
+        "purposes": from_mask(row["purpose_mask"]),
+        "status": row["status"],
+    }
+    if row.get("absence_reason"):
+        snapshot["reason"] = row["absence_reason"]
+    return msgspec.json.encode(dict(sorted(snapshot.items()))).decode()
 
 
 def _validate(session: access.SessionRef, data: RollInput, started: bool) -> None:
@@ -88,6 +97,13 @@ def _validate(session: access.SessionRef, data: RollInput, started: bool) -> Non
                 params=params,
                 field=f"{where}.purposes",
                 code="purposes_need_attendance",
+            )
+        if record.reason is not None and record.status != AttendanceStatus.EXCUSED:
+            raise Invalid(
+                N_("Member {member} is {status}: a reason is recorded only for excused members."),
+                params=params,
+                field=f"{where}.reason",
+                code="reason_needs_excused",
             )
         if len(set(record.purposes)) != len(record.purposes):
             raise Invalid(
@@ -152,6 +168,7 @@ async def put_roll(user: CurrentUser, session_id: int, data: RollInput) -> Roll:
                 "participation": str(record.participation) if record.participation else None,
                 "purpose_mask": to_mask(record.purposes),
                 "note": record.note or None,
+                "absence_reason": str(record.reason) if record.reason else None,
             }
             old = existing.get(record.member_id)
             if old is not None and all(old[k] == new[k] for k in new):
@@ -211,6 +228,92 @@ async def put_roll(user: CurrentUser, session_id: int, data: RollInput) -> Roll:
                 if member_id in stored
             ],
         )
+
+
+# ---------------------------------------------------------------------------- "I can't come"
+
+
+async def say_absent(user: CurrentUser, session_id: int, data: AbsenceInput) -> AbsenceAhead:
+    """The member excuses themselves ahead of a session, with a reason (changeable until the
+    start)."""
+    return await _absence_ahead(user, session_id, data.reason)
+
+
+async def withdraw_absence(user: CurrentUser, session_id: int) -> AbsenceAhead:
+    """The member can come after all: the excused record goes (until the start)."""
+    return await _absence_ahead(user, session_id, None)
+
+
+async def _absence_ahead(
+    user: CurrentUser, session_id: int, reason: AbsenceReason | None
+) -> AbsenceAhead:
+    """One member's record on the roll, written as a roll call writes it: audited (changed by
+    the member's account), and the kept figures told (a session that has not started is not
+    held, so it has none)."""
+    assert user.member_id is not None  # requires_member
+    member_id = user.member_id
+    async with database().write() as db:
+        session = await access.own_session(db, user, session_id, lock=True)
+        if session.status == SessionStatus.CANCELLED:
+            raise Conflict(
+                N_("The session is cancelled; there is no roll to take."),
+                code="session_cancelled",
+            )
+        moment = now()
+        if session.starts_at <= moment:
+            raise Conflict(
+                N_(
+                    "The session has already started; tell your facilitator instead. "
+                    "An absence can be said or withdrawn only before the start."
+                ),
+                code="session_started",
+            )
+        day = local_date(session.starts_at, session.timezone)
+        allowed = await queries.eligible_names(db, session.group_id, day)
+        if member_id not in allowed:
+            raise Conflict(
+                N_("You are not a member of this group on the session's date."),
+                code="not_a_member_then",
+            )
+        old = (await queries.records(db, session_id)).get(member_id)
+        if reason is None:
+            if old is None:
+                return AbsenceAhead(session_id=session_id, status=None, reason=None)
+            await queries.delete_records(db, session_id, [member_id])
+            audit = [(member_id, _snapshot(old), None)]
+        else:
+            new = {
+                "member": member_id,
+                "status": AttendanceStatus.EXCUSED.value,
+                "participation": None,
+                "purpose_mask": 0,
+                # A facilitator's note on an absence already recorded stays.
+                "note": None if old is None else old["note"],
+                "absence_reason": reason.value,
+            }
+            if old is not None and all(old[k] == new[k] for k in new):
+                return AbsenceAhead(
+                    session_id=session_id, status=AttendanceStatus.EXCUSED, reason=reason
+                )
+            await queries.upsert_records(db, session_id, session.group_id, [new], user.id, moment)
+            audit = [(member_id, None if old is None else _snapshot(old), _snapshot(new))]
+        await queries.insert_audit(db, session_id, audit, user.id, moment)
+        await figures.session_rolled(
+            db,
+            session_id,
+            figures.RollState(
+                session_id=session_id,
+                group_id=session.group_id,
+                starts_at=session.starts_at,
+                held=False,
+                records={},
+            ),
+        )
+    return AbsenceAhead(
+        session_id=session_id,
+        status=None if reason is None else AttendanceStatus.EXCUSED,
+        reason=reason,
+    )
 
 
 async def _roll(db: Connection, session: access.SessionRef, *, taken_at: datetime | None) -> Roll:

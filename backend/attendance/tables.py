@@ -16,6 +16,8 @@ class Attendance(Table, tablename="attendance"):
     participation = Varchar(length=12, null=True, default=None)
     purpose_mask = Integer(default=0)
     note = Text(null=True, default=None)  # confidential: facilitators and admins only
+    # Why an excused member is away (backend.domain AbsenceReason), when known.
+    absence_reason = Varchar(length=12, null=True, default=None)
     updated_at = Timestamptz()
     updated_by = ForeignKey(User, on_delete=OnDelete.set_null, null=True)
 

@@ -41,7 +41,11 @@ class GroupCalendarController(Controller):
     ) -> Response[bytes]:
         group, rows = await scheduling.group_feed_rows(user, group_id)
         body = service.build_calendar(
-            group.name, f"group-{group.id}@lingkar", rows, str(request.base_url)
+            group.name,
+            f"group-{group.id}@lingkar",
+            rows,
+            str(request.base_url),
+            request.app.state.settings.reminder_offsets,
         )
         return _ics(body, f"group-{group.id}.ics")
 
@@ -57,7 +61,8 @@ class MyCalendarLinkController(Controller):
     ) -> CalendarLink:
         assert user.member_id is not None
         token = await service.calendar_token(user.member_id, request.app.state.secret_key)
-        return CalendarLink(url=service.feed_url(str(request.base_url), token))
+        url = service.feed_url(str(request.base_url), token)
+        return CalendarLink(url=url, webcal_url=service.webcal_url(url))
 
     @delete("/", summary="Revoke my calendar feed URL; the next request issues a new one")
     async def revoke_calendar_link(self, user: NamedDependency[CurrentUser]) -> None:
@@ -89,6 +94,10 @@ class CalendarFeedController(Controller):
             )
         rows = await scheduling.member_feed_rows(member_id)
         body = service.build_calendar(
-            "My group sessions", f"member-{member_id}@lingkar", rows, str(request.base_url)
+            "My group sessions",
+            f"member-{member_id}@lingkar",
+            rows,
+            str(request.base_url),
+            request.app.state.settings.reminder_offsets,
         )
         return _ics(body, "sessions.ics")

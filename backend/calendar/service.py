@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event
+from icalendar import Alarm, Calendar, Event
 
 from backend.calendar import queries
 from backend.db import database
@@ -93,13 +93,32 @@ def feed_url(base_url: str, token: str) -> str:
     return f"{base_url.rstrip('/')}/api/v1/calendar/{token}.ics"
 
 
+def webcal_url(url: str) -> str:
+    """The feed's address for a one-tap subscription: ``webcal://`` instead of the scheme."""
+    return "webcal://" + url.split("://", 1)[-1]
+
+
 def _summary(row: SessionRow) -> str:
     return _text(f"{row.group_name}: {row.topic}" if row.topic else row.group_name)
 
 
-def build_calendar(name: str, uid: str, rows: Iterable[SessionRow], base_url: str = "") -> bytes:
+def _alarm(summary: str, minutes: int) -> Alarm:
+    alarm = Alarm()
+    alarm.add("action", "DISPLAY")
+    alarm.add("description", summary)
+    alarm.add("trigger", -timedelta(minutes=minutes))
+    return alarm
+
+
+def build_calendar(
+    name: str,
+    uid: str,
+    rows: Iterable[SessionRow],
+    base_url: str = "",
+    reminders: tuple[int, ...] = (),
+) -> bytes:
     """An iCalendar document with one VEVENT per session; ``base_url`` makes guide links
-    absolute."""
+    absolute; each session not cancelled has a display alarm ``reminders`` minutes before."""
     calendar = Calendar.new(
         prodid=PRODID, name=_one_line(name), uid=uid, refresh_interval=timedelta(hours=6)
     )
@@ -128,6 +147,9 @@ def build_calendar(name: str, uid: str, rows: Iterable[SessionRow], base_url: st
             details.append(f"Guide: {base_url.rstrip('/')}/guides/guides/{row.guide}/")
         if details:
             event.add("description", "\n".join(details))
+        if row.status != SessionStatus.CANCELLED:
+            for minutes in reminders:
+                event.add_component(_alarm(_summary(row), minutes))
         calendar.add_component(event)
         start_day = row.starts_at.date()
         first = start_day if first is None or start_day < first else first

@@ -153,6 +153,14 @@ class AttendanceStatus(StrEnum):
     ABSENT = "absent"
 
 
+class AbsenceReason(StrEnum):
+    """Why a member is excused (the Indonesian roll's izin and sakit, or something else)."""
+
+    SICK = "sick"
+    PERMISSION = "permission"
+    OTHER = "other"
+
+
 class Participation(StrEnum):
     OBSERVED = "observed"
     CONTRIBUTED = "contributed"
@@ -177,6 +185,7 @@ PHASES: tuple[str, ...] = tuple(p.value for p in Phase)
 STATUSES: tuple[str, ...] = tuple(s.value for s in AttendanceStatus)
 ATTENDED_STATUSES: frozenset[str] = frozenset({AttendanceStatus.PRESENT, AttendanceStatus.LATE})
 PARTICIPATION_LEVELS: tuple[str, ...] = tuple(p.value for p in Participation)
+ABSENCE_REASONS: tuple[str, ...] = tuple(r.value for r in AbsenceReason)
 ROLES: tuple[str, ...] = tuple(r.value for r in Role)
 
 
@@ -200,6 +209,12 @@ STATUS_LABELS: dict[str, tuple[str, str]] = {
     AttendanceStatus.LATE: ("Late", "Terlambat"),
     AttendanceStatus.EXCUSED: ("Excused", "Izin"),
     AttendanceStatus.ABSENT: ("Absent", "Alpa"),
+}
+
+ABSENCE_REASON_LABELS: dict[str, tuple[str, str]] = {
+    AbsenceReason.SICK: ("Sick", "Sakit"),
+    AbsenceReason.PERMISSION: ("Permission", "Izin"),
+    AbsenceReason.OTHER: ("Other reason", "Alasan lain"),
 }
 
 PARTICIPATION_LABELS: dict[str, tuple[str, str]] = {

@@ -45,6 +45,7 @@ from backend.lib.i18n import N_
 from backend.lib.moments import as_date, bounded_date, now, today_in
 from backend.lib.phones import phone_key
 from backend.lib.purposes import to_mask
+from backend.rights.erased import refuse_if_erased
 
 ACTIVE, WAITLISTED = MembershipStatus.ACTIVE, MembershipStatus.WAITLISTED
 
@@ -391,6 +392,7 @@ async def enrol(user: CurrentUser, group_id: int, data: EnrolmentCreate) -> Enro
     async with database().write() as db:
         group = await access.group(db, user, group_id)
         member_id = await _member_to_enrol(db, user, data)
+        await refuse_if_erased(db, member_id)
         return await _enrol(db, user, group, member_id, data.consent_given, data.joined_on)
 
 

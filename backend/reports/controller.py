@@ -40,13 +40,18 @@ class ReportController(Controller):
     @get("/report", summary="Attendance, purpose coverage and follow-up for a group")
     async def report(
         self,
+        request: Request,
         user: NamedDependency[CurrentUser],
         group_id: GroupId,
         from_: FromDate = None,
         to: ToDate = None,
     ) -> GroupReport:
         return await service.group_report(
-            user, group_id, parse_date(from_, "from"), parse_date(to, "to")
+            user,
+            group_id,
+            parse_date(from_, "from"),
+            parse_date(to, "to"),
+            request.scope.get("language", "en"),
         )
 
     @get(

@@ -4,6 +4,7 @@ from datetime import date, datetime
 
 import msgspec
 
+from backend.feedback.schemas import GroupFeedback
 from backend.lib.types import Output
 
 
@@ -64,3 +65,5 @@ class GroupReport(Output):
     sessions: list[SessionFigures]
     purpose_coverage: list[PurposeCoverage]
     follow_up: list[FollowUp]
+    # Members' feedback on the period's sessions, in aggregate only (from 3 answers).
+    feedback: GroupFeedback | None = None

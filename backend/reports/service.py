@@ -16,12 +16,15 @@ from zoneinfo import ZoneInfo
 from backend import access
 from backend.accounts.schemas import CurrentUser
 from backend.db import database
+from backend.domain.feedback import FEEDBACK_ITEM_CODES
 from backend.domain.vocabulary import (
     PURPOSES,
     PURPOSES_BY_CODE,
     STATUS_LABELS,
     in_language,
 )
+from backend.feedback import service as feedback
+from backend.feedback.schemas import FeedbackFigures
 from backend.figures import service as figures
 from backend.followup import service as followup
 from backend.lib.errors import Invalid
@@ -52,7 +55,11 @@ def _overlaps(joined: date, left: date | None, start: date | None, end: date | N
 
 
 async def group_report(
-    user: CurrentUser, group_id: int, start: date | None = None, end: date | None = None
+    user: CurrentUser,
+    group_id: int,
+    start: date | None = None,
+    end: date | None = None,
+    language: str = "en",
 ) -> GroupReport:
     if start is not None:
         bounded_date(start, "from")
@@ -77,6 +84,7 @@ async def group_report(
             for m, f in kept.items()
             if followup.may_drift(f.absence_streak, f.recent_held, f.recent_attended)
         }
+        feedback_figures = await feedback.group_feedback_in(db, group, lo, hi, language)
     names = {p["member"]: p["display_name"] for p in periods}
     people = {
         p["member"]
@@ -159,6 +167,7 @@ async def group_report(
         ],
         purpose_coverage=coverage,
         follow_up=follow_up,
+        feedback=feedback_figures,
     )
 
 
@@ -176,6 +185,10 @@ CSV_HEADER = [
     "participation",
     "purposes",
     "purpose_titles",
+    # Members' feedback on the session, in aggregate: the number of answers, and each item's
+    # mean from 3 answers up (empty below).
+    "feedback_answers",
+    *(f"feedback_mean_{code}" for code in FEEDBACK_ITEM_CODES),
 ]
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -195,6 +208,8 @@ async def csv_rows(
     async with database().read() as db:
         group = await access.group(db, user, group_id)
         rows = await queries.csv_rows(db, group_id)
+        found = await feedback.group_feedback_in(db, group, None, None, language)
+    by_session = {s.session_id: s.figures for s in found.sessions}
     zone = ZoneInfo(group.timezone)
     header = CSV_HEADER + (["note"] if notes else [])
     out = [header]
@@ -214,11 +229,19 @@ async def csv_rows(
             r["participation"] or "",
             ";".join(purposes),
             "; ".join(PURPOSES_BY_CODE[p].title_in(language) for p in purposes),
+            *_feedback_cells(by_session.get(r["session"])),
         ]
         if notes:
             line.append(safe_cell(r["note"] or ""))
         out.append(line)
     return out
+
+
+def _feedback_cells(found: FeedbackFigures | None) -> list[str]:
+    if found is None:
+        return ["0", *("" for _ in FEEDBACK_ITEM_CODES)]
+    means = {i.code: f"{i.mean:.2f}" for i in found.items} if found.shown else {}
+    return [str(found.answers), *(means.get(code, "") for code in FEEDBACK_ITEM_CODES)]
 
 
 async def csv_document(

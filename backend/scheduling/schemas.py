@@ -158,3 +158,5 @@ class SessionsCreated(Output):
 
 class CalendarLink(Output):
     url: str
+    # The same feed for a one-tap subscription in calendar apps (webcal://).
+    webcal_url: str

@@ -36,12 +36,13 @@ from backend.web.group_page import render_group
 from backend.web.render import WEB_EXCEPTION_HANDLERS, _, language, page, redirect
 
 _RECORD_FIELD = re.compile(r"^records\[(\d+)\]\.(\w+)$")
-_MEMBER_FIELD = re.compile(r"^(?:status|participation|purposes|note)-(\d{1,18})$")
+_MEMBER_FIELD = re.compile(r"^(?:status|participation|purposes|note|reason)-(\d{1,18})$")
 ROLL_LABELS = {
     "status": N_("Status"),
     "participation": N_("Participation"),
     "purposes": N_("Purposes"),
     "note": N_("Confidential note"),
+    "reason": N_("Reason"),
 }
 
 
@@ -63,6 +64,7 @@ async def render_roll(
             "participation": r.participation or "",
             "purposes": r.purposes,
             "note": r.note or "",
+            "reason": r.reason or "",
         }
         for r in sheet.roll.records
     }
@@ -97,11 +99,13 @@ def roll_from_form(form: Any) -> tuple[dict, dict[int, dict]]:
         participation = str(form.get(f"participation-{member_id}", "")).strip()
         purposes = [str(p) for p in form.getall(f"purposes-{member_id}", [])]
         note = str(form.get(f"note-{member_id}", "")).strip()
+        reason = str(form.get(f"reason-{member_id}", "")).strip()
         values[member_id] = {
             "status": status,
             "participation": participation,
             "purposes": purposes,
             "note": note,
+            "reason": reason,
         }
         if not status:
             continue
@@ -112,6 +116,9 @@ def roll_from_form(form: Any) -> tuple[dict, dict[int, dict]]:
             record["purposes"] = purposes
         if note:
             record["note"] = note
+        # A reason chosen and then another status picked is left behind, not refused.
+        if reason and status == AttendanceStatus.EXCUSED:
+            record["reason"] = reason
         records.append(record)
     return {"records": records}, values
 

@@ -30,7 +30,7 @@ async def section_data(request: Request, group_id: int, section: str) -> dict[st
     elif section == "members":
         data |= await views.group_members(user, group_id)
     else:
-        data |= await views.group_report(user, group_id)
+        data |= await views.group_report(user, group_id, language(request))
     return data
 
 

@@ -33,7 +33,14 @@ from backend.groups.schemas import EnrolmentCreate, GroupCreate, NewPersonEnrolm
 from backend.lib.errors import Conflict, LingkarError, TooManyRequests, Unauthenticated
 from backend.lib.i18n import N_, language_cookie_header, supported
 from backend.lib.types import GroupId, MemberId, UserId
-from backend.web import attendance_pages, followup_pages, schedule_pages, views
+from backend.web import (
+    attendance_pages,
+    followup_pages,
+    member_pages,
+    reminder_pages,
+    schedule_pages,
+    views,
+)
 from backend.web.group_page import render_group
 from backend.web.render import (
     WEB_EXCEPTION_HANDLERS,
@@ -530,7 +537,8 @@ class MemberPages(Controller):
             "my.html",
             request,
             **await views.my_page(user),
-            schedule_calendar_url=calendar.feed_url(str(request.base_url), token),
+            schedule_calendar_url=(url := calendar.feed_url(str(request.base_url), token)),
+            schedule_webcal_url=calendar.webcal_url(url),
         )
 
     @post("/calendar-link/reset", guards=[requires_member])
@@ -556,4 +564,6 @@ WEB_CONTROLLERS = (
     *schedule_pages.CONTROLLERS,
     *attendance_pages.CONTROLLERS,
     *followup_pages.CONTROLLERS,
+    *member_pages.CONTROLLERS,
+    *reminder_pages.CONTROLLERS,
 )

@@ -30,6 +30,7 @@ from litestar.exceptions import (
 from litestar.response import Redirect, Template
 
 from backend.domain.vocabulary import (
+    ABSENCE_REASON_LABELS,
     CONTACT_OUTCOME_LABELS,
     GROUP_KIND_LABELS,
     PARTICIPATION_LABELS,
@@ -73,6 +74,7 @@ LABELS = {
     "participation": PARTICIPATION_LABELS,
     "role": ROLE_LABELS,
     "outcome": CONTACT_OUTCOME_LABELS,
+    "reason": ABSENCE_REASON_LABELS,
 }
 
 
@@ -193,6 +195,7 @@ def install_i18n(env: Environment) -> None:
         FollowUpReason=FollowUpReason,
         GROUP_KINDS=tuple(GROUP_KIND_LABELS),
         PHASES=tuple(PHASE_LABELS),
+        ABSENCE_REASONS=tuple(ABSENCE_REASON_LABELS),
         LANGUAGE_NAMES=LANGUAGE_NAMES,
     )
 

@@ -6,20 +6,22 @@ render it. Writes are never made here.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from backend.accounts import service as accounts
 from backend.accounts.schemas import CurrentUser
 from backend.attendance import service as attendance
-from backend.domain.vocabulary import Role
+from backend.domain.feedback import FEEDBACK_DAYS
+from backend.domain.vocabulary import ATTENDED_STATUSES, AttendanceStatus, Role
 from backend.followup import service as followup
 from backend.groups import service as groups
 from backend.groups.schemas import place_timezones
 from backend.guides.service import guide_index
 from backend.lib.i18n import N_, zone_abbreviation
 from backend.lib.moments import today_in
+from backend.reminders import service as reminders
 from backend.reports import service as reports
 from backend.scheduling import service as scheduling
 
@@ -71,6 +73,7 @@ async def dashboard(user: CurrentUser, language: str) -> dict[str, Any]:
         "schedule_next": upcoming.items,
         "awaiting_rolls": await attendance.awaiting_roll_calls(user),
         "follow_up": (await followup.follow_up_list(user, language)).items,
+        "reminders_enabled": await reminders.reminders_on(user),
         # Times carry their zone (WIB, WITA...) when the reader's groups are in several.
         "show_zone": len(zones) > 1,
     }
@@ -130,8 +133,8 @@ async def group_members(user: CurrentUser, group_id: int) -> dict[str, Any]:
     return data
 
 
-async def group_report(user: CurrentUser, group_id: int) -> dict[str, Any]:
-    report = await reports.group_report(user, group_id)
+async def group_report(user: CurrentUser, group_id: int, language: str = "en") -> dict[str, Any]:
+    report = await reports.group_report(user, group_id, language=language)
     return {"report": report, "trend": trend_chart(report), "coverage": coverage_chart(report)}
 
 
@@ -144,8 +147,21 @@ async def my_page(user: CurrentUser) -> dict[str, Any]:
     mine = await attendance.member_attendance(user.member_id)
     labels = await attendance.group_labels(sorted({r.group_id for r in mine.records}))
     zones = {label["timezone"] for label in labels.values()} | {s.timezone for s in upcoming.items}
+    moment = datetime.now(UTC)
     return {
+        "reminders_enabled": await reminders.reminders_on(user),
+        # Sessions the member was at, still open for their feedback.
+        "my_feedback_open": [
+            r
+            for r in mine.records
+            if r.status in ATTENDED_STATUSES
+            and moment - timedelta(days=FEEDBACK_DAYS) <= r.starts_at <= moment
+        ],
         "my_upcoming_sessions": upcoming.items,
+        # Absences said ahead, by session (records of sessions not held yet are excused ahead).
+        "my_absences": {
+            r.session_id: r for r in mine.records if r.status == AttendanceStatus.EXCUSED
+        },
         "my_attendance": mine,
         "my_groups": labels,
         "show_zone": len(zones) > 1,

@@ -18,6 +18,11 @@ HEADER = [
     "participation",
     "purposes",
     "purpose_titles",
+    "feedback_answers",
+    "feedback_mean_heard",
+    "feedback_mean_mattered",
+    "feedback_mean_way-of-working",
+    "feedback_mean_overall",
 ]
 
 
@@ -86,6 +91,11 @@ async def test_csv_has_one_row_per_member_and_held_session(
         "participation": "led",
         "purposes": "mutual-aid;reduce-isolation",
         "purpose_titles": "Mutual aid; Reducing isolation",
+        "feedback_answers": "0",
+        "feedback_mean_heard": "",
+        "feedback_mean_mattered": "",
+        "feedback_mean_way-of-working": "",
+        "feedback_mean_overall": "",
     }
     first = by_key[(s1, ids[0])]
     assert (first["member_name"], first["status"], first["participation"]) == (

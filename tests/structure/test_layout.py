@@ -9,6 +9,7 @@ from pathlib import Path
 
 from backend.domain.vocabulary import (
     PURPOSE_CODES,
+    AbsenceReason,
     AttendanceStatus,
     MembershipStatus,
     Participation,
@@ -22,6 +23,7 @@ VOCABULARY = frozenset(
     + [s.value for s in MembershipStatus]
     + [s.value for s in SessionStatus]
     + [p.value for p in Participation]
+    + [r.value for r in AbsenceReason]
 )
 
 
@@ -135,3 +137,18 @@ def test_sql_is_assembled_only_in_queries_modules() -> None:
         if "noqa: S608" in line
     ]
     assert not offenders, offenders
+
+
+def test_every_migration_has_its_own_id_and_number() -> None:
+    """Piccolo orders migrations by ID; two with one ID would be applied as one."""
+    folder = BACKEND / "db" / "migrations"
+    ids: dict[str, str] = {}
+    numbers: dict[str, str] = {}
+    for path in sorted(folder.glob("m[0-9]*.py")):
+        found = re.search(r'^ID = "([^"]+)"', path.read_text(encoding="utf-8"), re.M)
+        assert found, f"{path.name} has no ID"
+        assert found.group(1) not in ids, f"{path.name} and {ids[found.group(1)]} share an ID"
+        ids[found.group(1)] = path.name
+        number = path.name.split("_", 1)[0]
+        assert number not in numbers, f"{path.name} and {numbers[number]} share a number"
+        numbers[number] = path.name

@@ -206,8 +206,10 @@ async def test_5_a_get_on_every_form_address_goes_back_to_its_page(
     group = await new_group()
     (m,) = await members(enrol, new_member, group["id"], ["Ani"])
     (sid,) = await make_sessions(group["id"], [days_ago(1)])
-    member, _record = await member_actor()
+    member, record = await member_actor()
+    await enrol(group["id"], record["id"], joined_on=days_ago(30).date().isoformat())
     params = {
+        "token": "not-a-token",
         "group_id": group["id"],
         "member_id": m,
         "session_id": sid,
@@ -221,7 +223,7 @@ async def test_5_a_get_on_every_form_address_goes_back_to_its_page(
         if "POST" in getattr(handler, "http_methods", ())
     )
     for path in posts:
-        url = path.replace(":int", "").format(**params)
+        url = path.replace(":int", "").replace(":str", "").format(**params)
         client = member.client if url.startswith("/my") else admin.client
         response = await client.get(url)
         assert response.status_code in (200, 302, 303), (url, response.status_code)

@@ -6,7 +6,7 @@ Plain SQL; only the auto-incrementing id is written differently for SQLite and P
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.engine import engine_finder
 
-ID = "2026-11-24T02:00:00:000000"
+ID = "2026-11-24T05:00:00:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "curricula"
 

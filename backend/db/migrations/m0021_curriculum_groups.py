@@ -7,7 +7,7 @@ default other than null).
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.engine import engine_finder
 
-ID = "2026-11-24T02:10:00:000000"
+ID = "2026-11-24T05:10:00:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "curriculum of a group, step of a session"
 

@@ -6,7 +6,7 @@ Plain SQL that SQLite and PostgreSQL both accept.
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.engine import engine_finder
 
-ID = "2026-11-24T02:20:00:000000"
+ID = "2026-11-24T05:20:00:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "group leader"
 

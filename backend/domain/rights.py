@@ -1,0 +1,8 @@
+"""What the data-rights audit records (stable codes, stored)."""
+
+from enum import StrEnum
+
+
+class RightsAction(StrEnum):
+    ERASE = "erase"
+    RETENTION = "retention"
