@@ -151,6 +151,7 @@ MATRIX: dict[str, frozenset[str]] = {
     "POST /api/v1/curricula": ADMIN_ONLY,
     "GET /api/v1/curricula/{curriculum_id}": STAFF,
     "GET /api/v1/groups/{group_id}/progress": GROUP,
+    "GET /api/v1/groups/{group_id}/months/{month}": GROUP,
     # the members' side (issue 14)
     "PUT /api/v1/me/sessions/{session_id}/absence": MEMBER_ONLY,
     "DELETE /api/v1/me/sessions/{session_id}/absence": MEMBER_ONLY,
@@ -318,6 +319,7 @@ async def world(make_actor, member_actor, new_group, new_member, enrol, facilita
         "token": "not-a-real-token",
         "user_id": spare_account.id,
         "curriculum_id": curriculum["id"],
+        "month": "2026-11",
     }
     yield clients, params
     await anonymous.aclose()

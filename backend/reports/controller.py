@@ -4,14 +4,14 @@ from typing import Annotated
 
 from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency
-from litestar.params import QueryParameter
+from litestar.params import PathParameter, QueryParameter
 
 from backend.accounts.auth import requires_staff
 from backend.accounts.schemas import CurrentUser
 from backend.lib.moments import parse_date
 from backend.lib.types import GroupId
 from backend.reports import service
-from backend.reports.schemas import GroupReport
+from backend.reports.schemas import GroupReport, MonthReport
 
 FromDate = Annotated[
     str | None,
@@ -32,10 +32,26 @@ ToDate = Annotated[
 ]
 
 
+MonthText = Annotated[
+    str, PathParameter(max_length=7, description="The month, YYYY-MM, in the group's time zone")
+]
+
+
 class ReportController(Controller):
     path = "/api/v1/groups/{group_id:int}"
     tags = ["reports"]
     guards = [requires_staff]
+
+    @get(
+        "/months/{month:str}",
+        summary="A group's monthly report",
+        description="The month's sessions (step or topic; counts by status of held sessions, "
+        "excused absences by reason), the leader, the facilitators and the steps taught.",
+    )
+    async def month(
+        self, user: NamedDependency[CurrentUser], group_id: GroupId, month: MonthText
+    ) -> MonthReport:
+        return await service.month_report(user, group_id, month)
 
     @get("/report", summary="Attendance, purpose coverage and follow-up for a group")
     async def report(

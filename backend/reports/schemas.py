@@ -67,3 +67,48 @@ class GroupReport(Output):
     follow_up: list[FollowUp]
     # Members' feedback on the period's sessions, in aggregate only (from 3 answers).
     feedback: GroupFeedback | None = None
+
+
+class StatusCounts(Output):
+    present: int
+    late: int
+    excused: int
+    absent: int
+    # Excused absences by reason (sick, permission, other) and those given none.
+    reasons: dict[str, int]
+
+
+class MonthSession(Output):
+    session_id: int
+    starts_at: datetime
+    status: str
+    held: bool
+    topic: str
+    curriculum_step: str | None
+    step_title: str | None
+    counts: StatusCounts
+
+
+class Person(Output):
+    id: int
+    display_name: str
+
+
+class MonthReport(Output):
+    """A group's month, as a programme's monthly report asks for it: every session (held
+    sessions with their counts), the totals, the leader and the facilitators."""
+
+    group_id: int
+    group_name: str
+    month: str
+    timezone: str
+    leader: Person | None
+    facilitators: list[Person]
+    curriculum_id: int | None
+    sessions: list[MonthSession]
+    sessions_planned: int
+    sessions_held: int
+    totals: StatusCounts
+    # Distinct members present or late at least once in the month.
+    members_attending: int
+    steps_taught: list[str]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -21,24 +22,38 @@ from backend.domain.vocabulary import (
     PURPOSES,
     PURPOSES_BY_CODE,
     STATUS_LABELS,
+    AbsenceReason,
+    SessionStatus,
     in_language,
 )
 from backend.feedback import service as feedback
 from backend.feedback.schemas import FeedbackFigures
 from backend.figures import service as figures
 from backend.followup import service as followup
-from backend.lib.errors import Invalid
+from backend.lib.errors import BadRequest, Invalid
 from backend.lib.i18n import N_
-from backend.lib.moments import as_date, as_utc, bounded_date, local_midnight_utc, now
+from backend.lib.moments import (
+    MAX_YEAR,
+    MIN_YEAR,
+    as_date,
+    as_utc,
+    bounded_date,
+    local_midnight_utc,
+    now,
+)
 from backend.lib.purposes import bit, from_mask
 from backend.reports import queries
 from backend.reports.schemas import (
     FollowUp,
     GroupReport,
     MemberFigures,
+    MonthReport,
+    MonthSession,
+    Person,
     PurposeCoverage,
     PurposeMember,
     SessionFigures,
+    StatusCounts,
 )
 
 _EARLIEST = datetime(1800, 1, 1, tzinfo=UTC)
@@ -251,3 +266,99 @@ async def csv_document(
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerows(await csv_rows(user, group_id, notes=notes, language=language))
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+# ---------------------------------------------------------------------------- the monthly report
+
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+UNSPECIFIED = "unspecified"
+
+
+def parse_month(text: str) -> date:
+    """The first day of ``YYYY-MM``; 400 naming ``month`` otherwise."""
+    found = _MONTH.match(text)
+    if (
+        found is None
+        or not 1 <= int(found.group(2)) <= 12
+        or not MIN_YEAR <= int(found.group(1)) <= MAX_YEAR
+    ):
+        raise BadRequest(
+            N_("month must be a month as YYYY-MM, such as 2026-11."),
+            field="month",
+            code="month_invalid",
+        )
+    return date(int(found.group(1)), int(found.group(2)), 1)
+
+
+def _counts(row: dict | None = None) -> StatusCounts:
+    return StatusCounts(
+        present=0 if row is None else row["present"],
+        late=0 if row is None else row["late"],
+        excused=0 if row is None else row["excused"],
+        absent=0 if row is None else row["absent"],
+        reasons={**{r.value: 0 for r in AbsenceReason}, UNSPECIFIED: 0},
+    )
+
+
+async def month_report(user: CurrentUser, group_id: int, month: str) -> MonthReport:
+    """The group's sessions of one month in its time zone, with the counts of held sessions
+    (from the kept figures), excused absences by reason, the leader and the facilitators."""
+    first = parse_month(month)
+    following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+    async with database().read() as db:
+        group = await access.group(db, user, group_id)
+        start = local_midnight_utc(first, group.timezone)
+        end = local_midnight_utc(following, group.timezone)
+        rows = await queries.month_sessions(db, group_id, start, end)
+        reasons = await queries.month_reasons(db, group_id, start, end)
+        attending = await queries.month_attending(db, group_id, start, end)
+        leader = await queries.leader(db, group_id)
+        facilitators = await queries.facilitator_names(db, group_id)
+    zone = ZoneInfo(group.timezone)
+    totals = _counts()
+    sessions: list[MonthSession] = []
+    by_session: dict[int, StatusCounts] = {}
+    for row in rows:
+        held = row["roll_taken_at"] is not None and row["status"] != SessionStatus.CANCELLED
+        counts = _counts(row if held else None)
+        by_session[row["session_id"]] = counts
+        sessions.append(
+            MonthSession(
+                session_id=row["session_id"],
+                starts_at=as_utc(row["starts_at"]).astimezone(zone),
+                status=row["status"],
+                held=held,
+                topic=row["topic"],
+                curriculum_step=row["step_code"],
+                step_title=row["step_title"],
+                counts=counts,
+            )
+        )
+    for row in reasons:
+        counts = by_session.get(row["session"])
+        if counts is not None and any(s.held for s in sessions if s.session_id == row["session"]):
+            key = row["absence_reason"] or UNSPECIFIED
+            counts.reasons[key] = counts.reasons.get(key, 0) + int(row["n"])
+    held_sessions = [s for s in sessions if s.held]
+    for s in held_sessions:
+        totals.present += s.counts.present
+        totals.late += s.counts.late
+        totals.excused += s.counts.excused
+        totals.absent += s.counts.absent
+        for key, n in s.counts.reasons.items():
+            totals.reasons[key] = totals.reasons.get(key, 0) + n
+    return MonthReport(
+        group_id=group_id,
+        group_name=group.name,
+        month=f"{first.year:04d}-{first.month:02d}",
+        timezone=group.timezone,
+        leader=None if leader is None else Person(**leader),
+        facilitators=[Person(**f) for f in facilitators],
+        curriculum_id=group.curriculum_id,
+        sessions=sessions,
+        sessions_planned=sum(1 for s in sessions if s.status != SessionStatus.CANCELLED),
+        sessions_held=len(held_sessions),
+        totals=totals,
+        members_attending=attending,
+        steps_taught=[s.curriculum_step for s in held_sessions if s.curriculum_step],
+    )
