@@ -47,6 +47,9 @@ async def test_one_reminder_per_member_and_session_across_senders_and_restarts(
     budi = await new_member("Budi", email="budi@example.test", language="en")
     citra = await new_member("Citra")  # no email, no login: nothing to send to
     dedi, dedi_record = await member_actor("Dedi")  # turns reminders off
+    for wrong in (0, "false", None):
+        refused = await dedi.client.put("/api/v1/me/reminders", json={"enabled": wrong})
+        assert refused.status_code == 400 and refused.json()["field"] == "enabled"
     off = await dedi.client.put("/api/v1/me/reminders", json={"enabled": False})
     assert off.status_code == 200 and off.json() == {"enabled": False}
     for member in (ani, budi, citra, dedi_record):
