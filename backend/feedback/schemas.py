@@ -9,7 +9,7 @@ from typing import Annotated
 import msgspec
 from msgspec import Meta
 
-from backend.domain.feedback import FeedbackItemCode
+from backend.domain.feedback import FEEDBACK_ITEM_CODES
 from backend.lib.types import Input, Note, Output, PurposeCode
 
 Rating = Annotated[int, Meta(ge=1, le=5)]
@@ -18,11 +18,21 @@ AnswerPurposes = Annotated[
 ]
 
 
+# One required field per item of backend.domain.feedback (named by its code), so the schema
+# names every item and refuses others.
+Ratings = msgspec.defstruct(
+    "Ratings",
+    [(code.replace("-", "_"), Rating) for code in FEEDBACK_ITEM_CODES],
+    bases=(Input,),
+    rename={code.replace("-", "_"): str(code) for code in FEEDBACK_ITEM_CODES},
+)
+
+
 class FeedbackInput(Input):
     """Every item rated 1-5, the group's purposes the member felt the session served, and an
     optional comment."""
 
-    ratings: Annotated[dict[FeedbackItemCode, Rating], Meta(max_length=4)]
+    ratings: Ratings  # type: ignore[valid-type]
     purposes: AnswerPurposes = msgspec.field(default_factory=list)
     comment: Note | None = None
 

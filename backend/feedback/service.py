@@ -17,6 +17,8 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import msgspec
+
 from backend import access
 from backend.accounts.schemas import CurrentUser
 from backend.db import Connection, database
@@ -112,13 +114,6 @@ async def my_feedback(user: CurrentUser, session_id: int, language: str = "en") 
 
 
 def _check(session: access.SessionRef, data: FeedbackInput) -> None:
-    missing = [i.code for i in FEEDBACK_ITEMS if i.code not in data.ratings]
-    if missing:
-        raise Invalid(
-            N_("Please answer every item."),
-            field=f"ratings.{missing[0]}",
-            code="rating_missing",
-        )
     if len(set(data.purposes)) != len(data.purposes):
         raise Invalid(N_("A purpose is named twice."), field="purposes", code="purpose_named_twice")
     undeclared = [p for p in data.purposes if not to_mask([p]) & session.purpose_mask]
@@ -144,7 +139,8 @@ async def answer(
             raise refusal
         _check(session, data)
         first = await queries.answer_of(db, session_id, user.member_id) is None
-        ratings = {i.code: data.ratings[i.code] for i in FEEDBACK_ITEMS}
+        given = msgspec.to_builtins(data.ratings)
+        ratings = {i.code: given[i.code] for i in FEEDBACK_ITEMS}
         await queries.upsert(
             db,
             session_id,

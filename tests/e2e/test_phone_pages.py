@@ -160,7 +160,7 @@ def test_every_page_fits_a_phone_and_passes_axe_in_both_languages(
 ):
     group, roll = world["group"]["id"], world["report_session"]
     pages = {
-        None: ["/login"],
+        None: ["/login", "/reminders/off/not-a-token"],
         world["facilitator"]: [
             "/dashboard",
             "/groups/new",
@@ -173,7 +173,7 @@ def test_every_page_fits_a_phone_and_passes_axe_in_both_languages(
             "/groups/99999999",
         ],
         world["admin"]: ["/admin/users", f"/groups/{group}/members"],
-        world["member_email"]: ["/my", "/my/calendar-link"],
+        world["member_email"]: ["/my", "/my/calendar-link", f"/my/sessions/{roll}/feedback"],
     }
     problems = []
     for who, paths in pages.items():

@@ -1,6 +1,7 @@
 """The kept attendance figures against a rebuild from scratch and against the reference
 definitions (backend/attendance/facts.py), after random sequences of enrolments, leavings,
-sessions, cancellations, time-zone changes and roll calls — on SQLite and PostgreSQL."""
+sessions, cancellations, time-zone changes, roll calls and members saying ahead that they cannot
+come (or withdrawing it) — on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -18,13 +19,19 @@ from backend.accounts import service as accounts
 from backend.accounts.schemas import CurrentUser
 from backend.attendance import service as attendance
 from backend.attendance.facts import MEMBER_FIGURES, PERIODS_SELECT, facts_ctes, period_bounds
-from backend.attendance.schemas import RollInput
+from backend.attendance.schemas import AbsenceInput, RollInput
 from backend.db import SQL, Connection, use_database
 from backend.db.connections import open_database
 from backend.db.engine import build_engine, stop_engine
 from backend.db.schema import bind
 from backend.db.tables import ALL_TABLES
-from backend.domain.vocabulary import AttendanceStatus, PurposeCode, Role, SessionStatus
+from backend.domain.vocabulary import (
+    AbsenceReason,
+    AttendanceStatus,
+    PurposeCode,
+    Role,
+    SessionStatus,
+)
 from backend.figures import service as figures
 from backend.figures.queries import FACT_COLUMNS
 from backend.groups import service as groups
@@ -55,12 +62,17 @@ roll = st.tuples(
     st.lists(st.tuples(st.sampled_from(STATUSES), st.integers(0, 7)), min_size=5, max_size=5),
 )
 leave = st.tuples(st.just("leave"), member, group, st.integers(0, 40))
+# A member says ahead they cannot come (a reason), or withdraws it (None).
+ahead = st.tuples(
+    st.just("ahead"), st.integers(0, 30), member, st.sampled_from((*AbsenceReason, None))
+)
 operation = st.one_of(
     enrol,
     session,
     roll,
     roll,
     leave,
+    ahead,
     st.tuples(st.just("cancel"), st.integers(0, 30)),
     st.tuples(st.just("timezone"), group, st.sampled_from(ZONES)),
 )
@@ -92,6 +104,7 @@ class Scenario:
         self.members: list[int] = []
         self.sessions: list[int] = []
         self.owners: list[CurrentUser] = []
+        self.logins: dict[int, CurrentUser] = {}
 
     async def setup(self) -> None:
         created = await accounts.create_user(
@@ -172,6 +185,14 @@ class Scenario:
                 for number in range(len(self.sessions)):
                     shifted = op[1][number % len(op[1]) :] + op[1][: number % len(op[1])]
                     await self.apply(("roll", number, shifted))
+            elif kind == "ahead" and self.sessions:
+                _, s, m, reason = op
+                login = await self._login_of(self.members[m])
+                session_id = self.sessions[s % len(self.sessions)]
+                if reason is None:
+                    await attendance.withdraw_absence(login, session_id)
+                else:
+                    await attendance.say_absent(login, session_id, AbsenceInput(reason=reason))
             elif kind == "roll" and self.sessions:
                 session_id = self.sessions[op[1] % len(self.sessions)]
                 owner = await self._owner_of(session_id)
@@ -191,6 +212,25 @@ class Scenario:
             if os.environ.get("LINGKAR_PROPERTY_DEBUG"):
                 print(op, "->", exc.code, exc.detail, exc.params)
             # A refused change writes nothing; the figures must still agree.
+
+    async def _login_of(self, member_id: int) -> CurrentUser:
+        """The member's own login (made on first use)."""
+        if member_id not in self.logins:
+            created = await accounts.create_user(
+                email=f"m-{secrets.token_hex(4)}@example.test",
+                display_name="Member",
+                role=Role.MEMBER,
+                password="long enough password",
+                member_id=member_id,
+            )
+            self.logins[member_id] = CurrentUser(
+                id=created.id,
+                email=created.email,
+                display_name="Member",
+                role=Role.MEMBER,
+                member_id=member_id,
+            )
+        return self.logins[member_id]
 
     async def _owner_of(self, session_id: int) -> CurrentUser:
         for owner in self.owners:
@@ -324,6 +364,19 @@ async def _check(url: str, plan: list[tuple[Any, ...]]) -> None:
         ("session", 0, 3, 10),
         ("roll", 0, [(AttendanceStatus.EXCUSED, 0)] * 5),
         ("roll", 1, [(AttendanceStatus.PRESENT, 1)] * 5),
+    ]
+)
+# Saying ahead through the member's own route, withdrawing, then the roll once it is held.
+@example(
+    plan=[
+        ("enrol", 0, 0, 30),
+        ("enrol", 1, 0, 30),
+        ("session", 0, 2, 10),
+        ("session", 0, -2, 10),
+        ("ahead", 1, 0, AbsenceReason.SICK),
+        ("ahead", 1, 1, AbsenceReason.PERMISSION),
+        ("ahead", 1, 1, None),
+        ("roll", 0, [(AttendanceStatus.PRESENT, 1)] * 5),
     ]
 )
 def _check_plan(database_url: str, plan: list[tuple[Any, ...]]) -> None:

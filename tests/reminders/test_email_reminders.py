@@ -5,54 +5,17 @@ unsubscribe link; a daily digest for facilitators of rolls not taken."""
 from __future__ import annotations
 
 import asyncio
-import email
-import email.policy
 import re
 import smtplib
-import socket
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from email.message import Message
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from backend.reminders import service as reminders
 from backend.reminders.tables import ReminderSent
 from tests.attendance.conftest import days_ago
-
-
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[Message] = []
-
-    async def handle_DATA(self, server, session, envelope) -> str:
-        self.messages.append(
-            email.message_from_bytes(envelope.content, policy=email.policy.default)
-        )
-        return "250 OK"
-
-    def to(self, address: str) -> list[Message]:
-        return [m for m in self.messages if m["To"] == address]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture
-def inbox() -> Iterator[tuple[Inbox, int]]:
-    handler = Inbox()
-    port = _free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield handler, port
-    finally:
-        controller.stop()
 
 
 @pytest.fixture
@@ -84,6 +47,9 @@ async def test_one_reminder_per_member_and_session_across_senders_and_restarts(
     budi = await new_member("Budi", email="budi@example.test", language="en")
     citra = await new_member("Citra")  # no email, no login: nothing to send to
     dedi, dedi_record = await member_actor("Dedi")  # turns reminders off
+    for wrong in (0, "false", None):
+        refused = await dedi.client.put("/api/v1/me/reminders", json={"enabled": wrong})
+        assert refused.status_code == 400 and refused.json()["field"] == "enabled"
     off = await dedi.client.put("/api/v1/me/reminders", json={"enabled": False})
     assert off.status_code == 200 and off.json() == {"enabled": False}
     for member in (ani, budi, citra, dedi_record):

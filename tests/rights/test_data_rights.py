@@ -112,6 +112,8 @@ async def test_a_member_exports_their_own_data_and_nothing_else(
         assert private not in text
     assert "Budi" not in text and "Citra" not in text
     assert (await facilitator.client.get("/api/v1/me/export")).status_code == 403
+    page = await ani_login.client.get("/my?lang=id")
+    assert 'href="/api/v1/me/export"' in page.text and "Unduh data saya" in page.text
 
 
 async def test_erasure_leaves_every_report_the_same_and_no_personal_value_anywhere(
