@@ -21,7 +21,7 @@ class User(Table, tablename="app_user", schema=None):
     )
 
 
-ID = "2026-11-24T02:00:00:000000"
+ID = "2026-11-24T01:55:00:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "data rights audit"
 
