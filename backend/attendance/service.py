@@ -38,6 +38,7 @@ from backend.lib.errors import Conflict, Invalid
 from backend.lib.i18n import N_
 from backend.lib.moments import as_utc, now
 from backend.lib.purposes import from_mask, to_mask
+from backend.rights.erased import erased_members
 
 
 def rate(attended: int, held: int) -> float | None:
@@ -179,6 +180,16 @@ async def put_roll(user: CurrentUser, session_id: int, data: RollInput) -> Roll:
             audit.append(
                 (record.member_id, None if old is None else _snapshot(old), _snapshot(new))
             )
+        if changed:
+            gone = await erased_members(db, [c["member"] for c in changed])
+            for index, record in enumerate(data.records):
+                if record.member_id in gone:
+                    raise Conflict(
+                        N_("Member {member}'s data was erased; no new record is taken about them."),
+                        params={"member": record.member_id},
+                        field=f"records[{index}].member_id",
+                        code="member_erased",
+                    )
         named = {r.member_id for r in data.records}
         removed = sorted(m for m in existing if m not in named)
         audit += [(m, _snapshot(existing[m]), None) for m in removed]

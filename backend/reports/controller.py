@@ -12,6 +12,7 @@ from backend.lib.moments import parse_date
 from backend.lib.types import GroupId
 from backend.reports import service
 from backend.reports.schemas import GroupReport, MonthReport
+from backend.reports.service import MONTH_PATTERN
 
 FromDate = Annotated[
     str | None,
@@ -33,7 +34,10 @@ ToDate = Annotated[
 
 
 MonthText = Annotated[
-    str, PathParameter(max_length=7, description="The month, YYYY-MM, in the group's time zone")
+    str,
+    PathParameter(
+        pattern=MONTH_PATTERN, description="The month, YYYY-MM, in the group's time zone"
+    ),
 ]
 
 

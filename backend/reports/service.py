@@ -270,24 +270,29 @@ async def csv_document(
 
 # ---------------------------------------------------------------------------- the monthly report
 
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+MONTH_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
+_MONTH = re.compile(MONTH_PATTERN)
 UNSPECIFIED = "unspecified"
 
 
 def parse_month(text: str) -> date:
-    """The first day of ``YYYY-MM``; 400 naming ``month`` otherwise."""
-    found = _MONTH.match(text)
-    if (
-        found is None
-        or not 1 <= int(found.group(2)) <= 12
-        or not MIN_YEAR <= int(found.group(1)) <= MAX_YEAR
-    ):
+    """The first day of ``YYYY-MM``: 400 naming ``month`` when it is not one, 422 when its
+    year is outside the years Lingkar holds."""
+    if _MONTH.match(text) is None:
         raise BadRequest(
             N_("month must be a month as YYYY-MM, such as 2026-11."),
             field="month",
             code="month_invalid",
         )
-    return date(int(found.group(1)), int(found.group(2)), 1)
+    year, month = int(text[:4]), int(text[5:])
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise Invalid(
+            N_("month must be between {min} and {max}."),
+            params={"min": MIN_YEAR, "max": MAX_YEAR},
+            field="month",
+            code="month_out_of_range",
+        )
+    return date(year, month, 1)
 
 
 def _counts(row: dict | None = None) -> StatusCounts:

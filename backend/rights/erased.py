@@ -17,3 +17,10 @@ async def refuse_if_erased(db: Connection, member_id: int, field: str = "member_
             field=field,
             code="member_erased",
         )
+
+
+async def erased_members(db: Connection, member_ids: list[int]) -> set[int]:
+    """Which of ``member_ids`` had their data erased (no new record is taken about them)."""
+    if not member_ids:
+        return set()
+    return await queries.erased_among(db, member_ids, RightsAction.ERASE)

@@ -79,6 +79,16 @@ async def open_memberships(db: Connection, member_id: int) -> int:
     return int(row["n"]) if row else 0
 
 
+ERASED_AMONG = SQL(
+    "SELECT DISTINCT member_id FROM rights_audit WHERE member_id IN_IDS({}) AND action = {}"
+)
+
+
+async def erased_among(db: Connection, member_ids: list[int], action: str) -> set[int]:
+    rows = await db.fetch(ERASED_AMONG, db.ids(member_ids), action)
+    return {r["member_id"] for r in rows}
+
+
 async def erased(db: Connection, member_id: int, action: str) -> bool:
     return await db.fetch_one(ERASED, member_id, action) is not None
 

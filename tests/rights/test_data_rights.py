@@ -119,7 +119,7 @@ async def test_a_member_exports_their_own_data_and_nothing_else(
 async def test_erasure_leaves_every_report_the_same_and_no_personal_value_anywhere(
     admin, facilitator, make_actor, new_group, new_member, enrol, make_sessions, database_url
 ):
-    group, ani, ani_login, _others, _sessions = await _ani(
+    group, ani, ani_login, others, (_first, second) = await _ani(
         facilitator, make_actor, new_group, new_member, enrol, make_sessions
     )
     erase_url = f"/api/v1/members/{ani['id']}/erase"
@@ -171,6 +171,27 @@ async def test_erasure_leaves_every_report_the_same_and_no_personal_value_anywhe
         json={"member_id": ani["id"], "consent_given": True},
     )
     assert back.status_code == 409 and back.json()["code"] == "member_erased"
+    # Nor by a late roll of a session from before Ani left; her kept record may stay as it is.
+    roll_url = f"/api/v1/sessions/{second}/attendance"
+    kept = [
+        {"member_id": ani["id"], "status": "absent"},
+        {"member_id": others[0]["id"], "status": "late", "purposes": ["mutual-aid"]},
+        {"member_id": others[1]["id"], "status": "present"},
+    ]
+    assert (await facilitator.client.put(roll_url, json={"records": kept})).status_code == 200
+    kept[0]["status"] = "present"
+    late_roll = await facilitator.client.put(roll_url, json={"records": kept})
+    assert late_roll.status_code == 409 and late_roll.json()["code"] == "member_erased"
+    assert late_roll.json()["field"] == "records[0].member_id"
+    statuses = {
+        r["member_id"]: r["status"]
+        for r in (await facilitator.client.get(roll_url)).json()["records"]
+    }
+    assert statuses[ani["id"]] == "absent" and statuses[others[1]["id"]] == "present"
+    # The roll as it was, so the report below is the one read after the erasure.
+    kept[0]["status"], kept[2]["status"] = "absent", "absent"
+    assert (await facilitator.client.put(roll_url, json={"records": kept})).status_code == 200
+    after = (await facilitator.client.get(report_url)).content
     again = await admin.client.post(erase_url)
     assert again.status_code == 200 and again.json()["erased_now"] is False
     assert (await facilitator.client.get(report_url)).content == after
