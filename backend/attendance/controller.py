@@ -1,8 +1,11 @@
 from __future__ import annotations
 
-from litestar import Controller, delete, get, put
+from typing import Annotated
+
+from litestar import Controller, Response, delete, get, put
+from litestar.datastructures import ResponseHeader
 from litestar.di import NamedDependency
-from litestar.params import JSONBody
+from litestar.params import HeaderParameter, JSONBody
 
 from backend.accounts.auth import requires_member, requires_staff
 from backend.accounts.schemas import CurrentUser
@@ -15,7 +18,25 @@ from backend.attendance.schemas import (
     Roll,
     RollInput,
 )
+from backend.lib.openapi import problem_response
 from backend.lib.types import MemberId, SessionId
+
+ETAG_HEADER = ResponseHeader(
+    name="ETag",
+    description="The roll's version; send it back in If-Match to save only over this version",
+    documentation_only=True,
+)
+STALE_ROLL = problem_response(
+    412, "the roll changed since the If-Match version; `current` and `etag` give it now"
+)
+IfMatch = Annotated[
+    str | None,
+    HeaderParameter(
+        name="If-Match",
+        max_length=200,
+        description="The ETag of the roll as read; omit to write whatever is there",
+    ),
+]
 
 
 class RollCallController(Controller):
@@ -28,17 +49,34 @@ class RollCallController(Controller):
         summary="Take the whole roll of a session (all-or-nothing, idempotent)",
         description=(
             "The body is the whole roll: members left out of a repeated roll lose their record. "
-            "Facilitators of the group and admins only."
+            "Facilitators of the group and admins only. With `If-Match` (the `ETag` of the roll "
+            "as read), the roll is written only if nobody changed it since: otherwise a 412 "
+            "carries the current roll (`current`) and its version (`etag`), and nothing is "
+            "written."
         ),
+        response_headers=[ETAG_HEADER],
+        responses={412: STALE_ROLL},
     )
     async def put_roll(
-        self, user: NamedDependency[CurrentUser], session_id: SessionId, data: JSONBody[RollInput]
-    ) -> Roll:
-        return await service.put_roll(user, session_id, data)
+        self,
+        user: NamedDependency[CurrentUser],
+        session_id: SessionId,
+        data: JSONBody[RollInput],
+        if_match: IfMatch = None,
+    ) -> Response[Roll]:
+        roll = await service.put_roll(user, session_id, data, if_match)
+        return Response(roll, headers={"ETag": service.roll_version(roll.records)})
 
-    @get("/", summary="The roll of a session, with confidential notes (staff)")
-    async def get_roll(self, user: NamedDependency[CurrentUser], session_id: SessionId) -> Roll:
-        return await service.get_roll(user, session_id)
+    @get(
+        "/",
+        summary="The roll of a session, with confidential notes (staff)",
+        response_headers=[ETAG_HEADER],
+    )
+    async def get_roll(
+        self, user: NamedDependency[CurrentUser], session_id: SessionId
+    ) -> Response[Roll]:
+        roll = await service.get_roll(user, session_id)
+        return Response(roll, headers={"ETag": service.roll_version(roll.records)})
 
     @get("/history", summary="Every change to the roll of a session (staff)")
     async def history(self, user: NamedDependency[CurrentUser], session_id: SessionId) -> History:

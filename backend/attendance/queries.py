@@ -148,6 +148,15 @@ async def delete_records(db: Connection, session_id: int, member_ids: Sequence[i
     await db.execute(DELETE_RECORDS, session_id, db.ids(member_ids))
 
 
+MEMBER_NAMES = SQL("SELECT id, display_name FROM member WHERE id IN_IDS({})")
+
+
+async def member_names(db: Connection, member_ids: list[int]) -> dict[int, str]:
+    if not member_ids:
+        return {}
+    return {r["id"]: r["display_name"] for r in await db.fetch(MEMBER_NAMES, db.ids(member_ids))}
+
+
 def roll_record(member_id: int, name: str, row: dict[str, Any]) -> RollRecord:
     return RollRecord(
         member_id=member_id,

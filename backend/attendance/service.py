@@ -6,6 +6,7 @@ shown comes from the figures kept there.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -24,6 +25,7 @@ from backend.attendance.schemas import (
     MemberSummary,
     Roll,
     RollInput,
+    RollRecord,
 )
 from backend.db import Connection, database
 from backend.domain.vocabulary import (
@@ -34,7 +36,7 @@ from backend.domain.vocabulary import (
 )
 from backend.figures import service as figures
 from backend.figures.service import local_date
-from backend.lib.errors import Conflict, Invalid
+from backend.lib.errors import Conflict, Invalid, PreconditionFailed
 from backend.lib.i18n import N_
 from backend.lib.moments import as_utc, now
 from backend.lib.purposes import from_mask, to_mask
@@ -61,6 +63,34 @@ def _snapshot(row: dict[str, Any]) -> str:
     if row.get("absence_reason"):
         snapshot["reason"] = row["absence_reason"]
     return msgspec.json.encode(dict(sorted(snapshot.items()))).decode()
+
+
+def roll_version(records: list[RollRecord]) -> str:
+    """The roll's version, for ``ETag`` and ``If-Match``: a digest of what each record says
+    (not of when it was written), so two people who save the same roll do not conflict."""
+    content = sorted(
+        (r.member_id, str(r.status), r.participation, r.purposes, r.note, r.reason) for r in records
+    )
+    return '"' + hashlib.sha256(msgspec.json.encode(content)).hexdigest()[:32] + '"'
+
+
+def _check_version(if_match: str | None, current: Roll) -> None:
+    """412 with the current roll and its version when ``If-Match`` names another version."""
+    if if_match is None or if_match.strip() == "*":
+        return
+    version = roll_version(current.records)
+    asked = {v.strip().removeprefix("W/") for v in if_match.split(",")}
+    if version not in asked:
+        raise PreconditionFailed(
+            N_(
+                "Someone changed this roll since you opened it; nothing was saved. Compare "
+                "their roll with yours and save again."
+            ),
+            field="If-Match",
+            code="stale_roll",
+            headers={"ETag": version},
+            extra={"etag": version, "current": msgspec.to_builtins(current)},
+        )
 
 
 def _validate(session: access.SessionRef, data: RollInput, started: bool) -> None:
@@ -133,8 +163,11 @@ def _validate(session: access.SessionRef, data: RollInput, started: bool) -> Non
             )
 
 
-async def put_roll(user: CurrentUser, session_id: int, data: RollInput) -> Roll:
-    """Write the whole roll, or nothing: members left out lose their record."""
+async def put_roll(
+    user: CurrentUser, session_id: int, data: RollInput, if_match: str | None = None
+) -> Roll:
+    """Write the whole roll, or nothing: members left out lose their record. With
+    ``if_match``, only while the roll is still at that version (else 412)."""
     async with database().write() as db:
         session = await access.session(db, user, session_id, lock=True)
         if session.status == SessionStatus.CANCELLED:
@@ -159,6 +192,23 @@ async def put_roll(user: CurrentUser, session_id: int, data: RollInput) -> Roll:
                     code="not_a_member_then",
                 )
         existing = await queries.records(db, session_id)
+        if if_match is not None:
+            names = await queries.member_names(db, list(existing))
+            current = Roll(
+                session_id=session.id,
+                group_id=session.group_id,
+                starts_at=session.starts_at,
+                session_status=SessionStatus(session.status),
+                roll_taken_at=session.roll_taken_at,
+                records=sorted(
+                    (
+                        queries.roll_record(member_id, names.get(member_id, ""), row)
+                        for member_id, row in existing.items()
+                    ),
+                    key=lambda r: (r.display_name, r.member_id),
+                ),
+            )
+            _check_version(if_match, current)
         changed: list[dict[str, Any]] = []
         audit: list[tuple[int, str | None, str | None]] = []
         stored: dict[int, dict[str, Any]] = {}

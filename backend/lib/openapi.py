@@ -39,7 +39,8 @@ class Problem(msgspec.Struct, kw_only=True):
     field: str | msgspec.UnsetType = msgspec.UNSET
 
 
-def _problem(status: int, description: str) -> ResponseSpec:
+def problem_response(status: int, description: str) -> ResponseSpec:
+    """A problem+json answer with ``status``, for a route's OpenAPI responses."""
     return ResponseSpec(
         data_container=Problem,
         media_type=PROBLEM_JSON,
@@ -55,23 +56,23 @@ def problems_of(handler: HTTPRouteHandler, path: str) -> dict[int, ResponseSpec]
     guarded = bool(handler.resolve_guards())
     found: dict[int, ResponseSpec] = {}
     if has_parameters or has_body:
-        found[400] = _problem(400, "malformed input; `field` names what is wrong")
-        found[422] = _problem(422, "input that breaks a rule; `field` names it")
+        found[400] = problem_response(400, "malformed input; `field` names what is wrong")
+        found[422] = problem_response(422, "input that breaks a rule; `field` names it")
     if guarded:
-        found[401] = _problem(401, "not logged in")
-        found[403] = _problem(403, "not allowed for this account, or no CSRF token")
-        found[404] = _problem(404, "nothing with this id among what you may see")
+        found[401] = problem_response(401, "not logged in")
+        found[403] = problem_response(403, "not allowed for this account, or no CSRF token")
+        found[404] = problem_response(404, "nothing with this id among what you may see")
     elif "{" in path:
-        found[404] = _problem(404, "nothing at this address")
+        found[404] = problem_response(404, "nothing at this address")
     if has_body or methods & WRITE_METHODS:
-        found[409] = _problem(409, "a clash or a duplicate; nothing was written")
-        found[413] = _problem(413, "the body is too large")
-        found[415] = _problem(415, "the body is not JSON")
+        found[409] = problem_response(409, "a clash or a duplicate; nothing was written")
+        found[413] = problem_response(413, "the body is too large")
+        found[415] = problem_response(415, "the body is not JSON")
     if path == LOGIN:
-        found[401] = _problem(401, "the email or password is not right")
-        found[429] = _problem(429, "too many attempts; see the Retry-After header")
+        found[401] = problem_response(401, "the email or password is not right")
+        found[429] = problem_response(429, "too many attempts; see the Retry-After header")
     if path not in NO_DATABASE:
-        found[503] = _problem(503, "the database is busy; see the Retry-After header")
+        found[503] = problem_response(503, "the database is busy; see the Retry-After header")
     return found
 
 
