@@ -30,10 +30,12 @@ STALE_ROLL = problem_response(
     412, "the roll changed since the If-Match version; `current` and `etag` give it now"
 )
 IfMatch = Annotated[
-    str | None,
+    str,
     HeaderParameter(
         name="If-Match",
+        required=False,
         max_length=200,
+        pattern=r'^(\*|(W/)?"[!#-~]*"(, ?(W/)?"[!#-~]*")*)?$',
         description="The ETag of the roll as read; omit to write whatever is there",
     ),
 ]
@@ -62,9 +64,9 @@ class RollCallController(Controller):
         user: NamedDependency[CurrentUser],
         session_id: SessionId,
         data: JSONBody[RollInput],
-        if_match: IfMatch = None,
+        if_match: IfMatch = "",
     ) -> Response[Roll]:
-        roll = await service.put_roll(user, session_id, data, if_match)
+        roll = await service.put_roll(user, session_id, data, if_match or None)
         return Response(roll, headers={"ETag": service.roll_version(roll.records)})
 
     @get(
