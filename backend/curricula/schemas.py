@@ -6,14 +6,11 @@ from typing import Annotated
 from msgspec import Meta
 
 from backend.domain.vocabulary import Language
-from backend.lib.types import SINGLE_LINE_PATTERN, Input, Output
+from backend.lib.types import SINGLE_LINE_PATTERN, Input, Output, Title
 
 # Letters, digits, ".", "_" and "-", as in the guides site's programme templates (M1, S3).
 StepCode = Annotated[
     str, Meta(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-]
-Title = Annotated[
-    str, Meta(min_length=1, max_length=200, pattern=r"^(?=.*\S)[^\x00-\x1f\x7f-\x9f]*$")
 ]
 ModuleTitle = Annotated[str, Meta(max_length=200, pattern=SINGLE_LINE_PATTERN)]
 GuideSlug = Annotated[str, Meta(min_length=1, max_length=100, pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")]

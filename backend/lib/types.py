@@ -30,6 +30,7 @@ _MULTI_LINE = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"
 
 Id = Annotated[int, Meta(ge=1, le=MAX_ID)]
 Name = Annotated[str, Meta(min_length=1, max_length=120, pattern=_VISIBLE)]
+Title = Annotated[str, Meta(min_length=1, max_length=200, pattern=_VISIBLE)]
 # Explicit classes rather than \s: Python's and JavaScript's regular expressions (the schema's
 # readers) disagree on which control characters \s covers.
 _EMAIL_PART = r"[^@\x00-\x20\x7f-\x9f]+"

@@ -322,11 +322,13 @@ async def month_report(user: CurrentUser, group_id: int, month: str) -> MonthRep
     zone = ZoneInfo(group.timezone)
     totals = _counts()
     sessions: list[MonthSession] = []
-    by_session: dict[int, StatusCounts] = {}
+    # Excused absences by reason count only for held sessions, as the status counts do.
+    held_counts: dict[int, StatusCounts] = {}
     for row in rows:
         held = row["roll_taken_at"] is not None and row["status"] != SessionStatus.CANCELLED
         counts = _counts(row if held else None)
-        by_session[row["session_id"]] = counts
+        if held:
+            held_counts[row["session_id"]] = counts
         sessions.append(
             MonthSession(
                 session_id=row["session_id"],
@@ -340,8 +342,8 @@ async def month_report(user: CurrentUser, group_id: int, month: str) -> MonthRep
             )
         )
     for row in reasons:
-        counts = by_session.get(row["session"])
-        if counts is not None and any(s.held for s in sessions if s.session_id == row["session"]):
+        counts = held_counts.get(row["session"])
+        if counts is not None:
             key = row["absence_reason"] or UNSPECIFIED
             counts.reasons[key] = counts.reasons.get(key, 0) + int(row["n"])
     held_sessions = [s for s in sessions if s.held]
